@@ -1,0 +1,64 @@
+package io.github.echoserver.admin;
+
+import java.time.Instant;
+
+import org.jspecify.annotations.Nullable;
+
+import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.server.PoolState;
+import io.github.echoserver.server.ServerStatus;
+
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+
+/**
+ * {@code GET /actuator/echo}: the server at one instant (DESIGN.md §5).
+ *
+ * @param mode the concurrency model
+ * @param io the I/O flavour
+ * @param framing the framing
+ * @param listening the TCP listener
+ * @param connections connection counts
+ * @param pool the workers
+ * @param traffic totals since start
+ */
+public record EchoDescriptor(String mode, String io, String framing, Listening listening, Connections connections,
+		PoolState pool, Traffic traffic) implements OperationResponseBody {
+
+	static EchoDescriptor of(ServerStatus status, ConnectionRegistry registry, PoolState pool) {
+		var properties = status.getProperties();
+		return new EchoDescriptor(properties.mode().value(), properties.io().value(),
+				properties.framing().name().toLowerCase(java.util.Locale.ROOT),
+				new Listening(status.getAddress(), status.getPort(), status.getSince()),
+				new Connections(registry.active(), registry.waiting(), registry.accepted(), registry.closed(),
+						registry.rejected(), registry.limit()),
+				pool, new Traffic(registry.linesEchoed(), registry.bytesReceived(), registry.bytesSent()));
+	}
+
+	/**
+	 * @param address the bind address
+	 * @param port the bound port
+	 * @param since when the listener came up; null while it is not up
+	 */
+	public record Listening(String address, int port, @Nullable Instant since) {
+	}
+
+	/**
+	 * @param active open connections, waiting ones included
+	 * @param waiting open connections no worker has started to read
+	 * @param accepted connections taken on since start ({@code active + closed})
+	 * @param closed connections closed since start
+	 * @param rejected connections refused with {@code server busy#} since start
+	 * @param limit {@code echo.max-connections}
+	 */
+	public record Connections(int active, int waiting, long accepted, long closed, long rejected, int limit) {
+	}
+
+	/**
+	 * @param linesEchoed replies written
+	 * @param bytesIn bytes received from clients
+	 * @param bytesOut bytes sent to clients, server lines included
+	 */
+	public record Traffic(long linesEchoed, long bytesIn, long bytesOut) {
+	}
+
+}

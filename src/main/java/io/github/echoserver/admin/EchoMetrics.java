@@ -1,0 +1,75 @@
+package io.github.echoserver.admin;
+
+import java.util.concurrent.ThreadPoolExecutor;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
+
+import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.RejectionReason;
+import io.github.echoserver.server.ConnectionModel;
+
+/**
+ * The {@code echo.*} meters of DESIGN.md §5 and {@code executor.*{name="echo-workers"}}.
+ * Every meter reads the registry's own counters when scraped, so the per-line path pays for no
+ * meter at all. The workers' pool is not a bean (a pool bean would delay shutdown for as long as
+ * a client stays connected, DESIGN.md §3 point 6), so its executor meters are bound here.
+ */
+public class EchoMetrics implements MeterBinder {
+
+	private final ConnectionRegistry registry;
+
+	private final ConnectionModel model;
+
+	public EchoMetrics(ConnectionRegistry registry, ConnectionModel model) {
+		this.registry = registry;
+		this.model = model;
+	}
+
+	@Override
+	public void bindTo(MeterRegistry meters) {
+		ConnectionRegistry r = this.registry;
+		Gauge.builder("echo.connections.active", r, ConnectionRegistry::active)
+			.description("Open connections, waiting ones included")
+			.register(meters);
+		Gauge.builder("echo.connections.waiting", r, ConnectionRegistry::waiting)
+			.description("Open connections that no worker has started to read")
+			.register(meters);
+		FunctionCounter.builder("echo.connections.accepted", r, ConnectionRegistry::accepted)
+			.description("Connections taken on")
+			.register(meters);
+		FunctionCounter.builder("echo.connections.closed", r, ConnectionRegistry::closed)
+			.description("Connections closed")
+			.register(meters);
+		for (RejectionReason reason : RejectionReason.values()) {
+			FunctionCounter.builder("echo.connections.rejected", r, (it) -> it.rejected(reason))
+				.description("Connections refused with server busy#")
+				.tag("reason", reason.tag())
+				.register(meters);
+		}
+		FunctionCounter.builder("echo.lines", r, ConnectionRegistry::linesEchoed)
+			.description("Lines echoed")
+			.register(meters);
+		FunctionCounter.builder("echo.bytes.received", r, ConnectionRegistry::bytesReceived)
+			.baseUnit("bytes")
+			.register(meters);
+		FunctionCounter.builder("echo.bytes.sent", r, ConnectionRegistry::bytesSent).baseUnit("bytes").register(meters);
+		FunctionCounter.builder("echo.errors", r, ConnectionRegistry::linesTooLong)
+			.description("Connections closed for breaking a rule or after a failure")
+			.tag("type", "line-too-long")
+			.register(meters);
+		FunctionCounter.builder("echo.errors", r, ConnectionRegistry::internalErrors)
+			.description("Connections closed for breaking a rule or after a failure")
+			.tag("type", "internal")
+			.register(meters);
+		ThreadPoolExecutor pool = this.model.threadPool();
+		if (pool != null) {
+			new ExecutorServiceMetrics(pool, ConnectionModel.WORKERS_NAME, Tags.empty()).bindTo(meters);
+		}
+	}
+
+}

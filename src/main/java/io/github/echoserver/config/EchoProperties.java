@@ -1,0 +1,116 @@
+package io.github.echoserver.config;
+
+import java.time.Duration;
+
+import io.github.echoserver.protocol.Framing;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The {@code echo.*} properties: the contract of DESIGN.md §4. Defaults live here, so the jar
+ * behaves the same from any working directory; the top-level {@code application.yml} repeats them
+ * for users to edit. Invalid values and combinations fail at bind time with an
+ * {@link InvalidEchoPropertyException} naming the property.
+ *
+ * @param address bind address of the TCP listener; {@code 0.0.0.0} listens on every interface
+ * @param port TCP port of the listener, 0 to 65535; 0 picks a free port, which is logged and reported
+ * @param mode concurrency model: {@code single}, {@code per-connection} or {@code pooled}
+ * @param io connection factory flavour: {@code blocking} (TcpNet) or {@code nio} (TcpNio);
+ * {@code per-connection} needs {@code blocking}
+ * @param virtualThreads give each connection a virtual thread instead of a platform thread;
+ * {@code per-connection} mode only, Java 21 or later
+ * @param pool worker pool of the {@code pooled} model
+ * @param framing {@code line} (prefix plus line plus CR LF per line) or {@code raw} (RFC 862,
+ * every byte back unchanged)
+ * @param prefix bytes put before every echoed line ({@code line} framing only)
+ * @param maxLineLength longest accepted line in bytes, CR LF excluded; a longer line gets
+ * {@code server error# line too long} and the connection is closed
+ * @param maxConnections open connections allowed at once, waiting ones included; beyond it a
+ * client gets {@code server busy# too many connections} and is closed
+ * @param idleTimeout a served connection that sends no byte for this long gets
+ * {@code server bye# idle timeout} and is closed; 0 turns it off
+ * @param backlog length of the kernel's queue of connections not yet accepted
+ * @param shutdownTimeout bound of the drain on SIGTERM: replies in flight and bye lines must
+ * be written within it, then the remaining connections are closed
+ */
+@ConfigurationProperties("echo")
+public record EchoProperties(
+		@DefaultValue("0.0.0.0") String address,
+		@DefaultValue("7007") int port,
+		@DefaultValue("pooled") Mode mode,
+		@DefaultValue("blocking") Io io,
+		@DefaultValue("false") boolean virtualThreads,
+		@DefaultValue Pool pool,
+		@DefaultValue("line") Framing framing,
+		@DefaultValue("server echo# ") String prefix,
+		@DefaultValue("8192") int maxLineLength,
+		@DefaultValue("10000") int maxConnections,
+		@DefaultValue("5m") Duration idleTimeout,
+		@DefaultValue("128") int backlog,
+		@DefaultValue("10s") Duration shutdownTimeout) {
+
+	/** The first Java feature release with virtual threads. */
+	static final int VIRTUAL_THREADS_JAVA_VERSION = 21;
+
+	public EchoProperties {
+		if (address.isBlank()) {
+			throw new InvalidEchoPropertyException("echo.address", address, "an IP address or host name to bind");
+		}
+		requireInRange("echo.port", port, 0, 65535);
+		requireInRange("echo.max-line-length", maxLineLength, 1, Integer.MAX_VALUE - 2);
+		requireInRange("echo.max-connections", maxConnections, 1, Integer.MAX_VALUE);
+		requireInRange("echo.backlog", backlog, 1, Integer.MAX_VALUE);
+		if (idleTimeout.isNegative()) {
+			throw new InvalidEchoPropertyException("echo.idle-timeout", idleTimeout, "a duration >= 0 (0 = off)");
+		}
+		if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
+			throw new InvalidEchoPropertyException("echo.shutdown-timeout", shutdownTimeout, "a duration > 0");
+		}
+		if (mode == Mode.PER_CONNECTION && io == Io.NIO) {
+			throw new InvalidEchoPropertyException("echo.mode", mode.value(),
+					"with echo.io=nio use single or pooled (per-connection needs echo.io=blocking)");
+		}
+		if (virtualThreads && mode != Mode.PER_CONNECTION) {
+			throw new InvalidEchoPropertyException("echo.virtual-threads", true,
+					"true only with echo.mode=per-connection (mode is " + mode.value() + ")");
+		}
+		if (virtualThreads && Runtime.version().feature() < VIRTUAL_THREADS_JAVA_VERSION) {
+			throw new InvalidEchoPropertyException("echo.virtual-threads", true,
+					"true needs Java " + VIRTUAL_THREADS_JAVA_VERSION + " or later (running on Java "
+							+ Runtime.version().feature() + ")");
+		}
+	}
+
+	/** The prefix as the bytes written before each echoed line (UTF-8). */
+	public byte[] prefixBytes() {
+		return this.prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+	}
+
+	private static void requireInRange(String property, int value, int min, int max) {
+		if (value < min || value > max) {
+			throw new InvalidEchoPropertyException(property, value,
+					(max == Integer.MAX_VALUE || max == Integer.MAX_VALUE - 2) ? "a whole number >= " + min
+							: "a whole number from " + min + " to " + max);
+		}
+	}
+
+	/**
+	 * The worker pool of the {@code pooled} model.
+	 *
+	 * @param size worker threads; with {@code blocking} each serves one connection until it
+	 * closes, with {@code nio} they serve every connection line by line
+	 * @param queueCapacity connections waiting for a worker ({@code blocking}, beyond it
+	 * {@code server busy#}) or socket reads waiting for a worker ({@code nio}, beyond it the read
+	 * is retried shortly)
+	 */
+	public record Pool(@DefaultValue("8") int size, @DefaultValue("64") int queueCapacity) {
+
+		public Pool {
+			requireInRange("echo.pool.size", size, 1, 100_000);
+			requireInRange("echo.pool.queue-capacity", queueCapacity, 0, Integer.MAX_VALUE);
+		}
+
+	}
+
+}

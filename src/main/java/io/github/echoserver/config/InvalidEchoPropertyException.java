@@ -1,0 +1,29 @@
+package io.github.echoserver.config;
+
+/**
+ * Thrown while binding {@link EchoProperties} when a value, or a combination of values, cannot
+ * work. {@link InvalidEchoPropertyFailureAnalyzer} turns it into a one-line startup error.
+ */
+public class InvalidEchoPropertyException extends IllegalArgumentException {
+
+	private final String property;
+
+	private final String allowed;
+
+	public InvalidEchoPropertyException(String property, Object value, String allowed) {
+		super("Invalid value '%s' for %s: %s".formatted(value, property, allowed));
+		this.property = property;
+		this.allowed = allowed;
+	}
+
+	/** The full property name, e.g. {@code echo.pool.size}. */
+	public String getProperty() {
+		return this.property;
+	}
+
+	/** What the property accepts, in words a user can act on. */
+	public String getAllowed() {
+		return this.allowed;
+	}
+
+}

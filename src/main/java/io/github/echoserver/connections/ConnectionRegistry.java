@@ -1,0 +1,203 @@
+package io.github.echoserver.connections;
+
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.event.EventListener;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionCloseEvent;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionExceptionEvent;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionOpenEvent;
+import org.springframework.integration.ip.tcp.serializer.SoftEndOfStreamException;
+
+/**
+ * The live connections and the totals over all connections since start.
+ * <p>
+ * The server admits each accepted connection here (which enforces {@code echo.max-connections})
+ * and Spring Integration's connection events move it on: the open event means a worker has
+ * started reading it, the close event removes it. Invariant: {@code accepted = active + closed}.
+ */
+public class ConnectionRegistry {
+
+	private static final Log logger = LogFactory.getLog(ConnectionRegistry.class);
+
+	private final int limit;
+
+	private final Map<String, TrackedConnection> connections = new ConcurrentHashMap<>();
+
+	private final AtomicInteger waiting = new AtomicInteger();
+
+	private final LongAdder accepted = new LongAdder();
+
+	private final LongAdder closed = new LongAdder();
+
+	private final Map<RejectionReason, LongAdder> rejected = new EnumMap<>(RejectionReason.class);
+
+	private final LongAdder linesTooLong = new LongAdder();
+
+	private final LongAdder internalErrors = new LongAdder();
+
+	private final LongAdder linesEchoed = new LongAdder();
+
+	private final LongAdder bytesReceived = new LongAdder();
+
+	private final LongAdder bytesSent = new LongAdder();
+
+	public ConnectionRegistry(int limit) {
+		this.limit = limit;
+		for (RejectionReason reason : RejectionReason.values()) {
+			this.rejected.put(reason, new LongAdder());
+		}
+	}
+
+	/**
+	 * Take on a newly accepted connection, unless {@code echo.max-connections} are open already.
+	 * Called by the one accepting thread, so the check and the insert cannot race each other.
+	 * @param id the Spring Integration connection id
+	 * @param remoteAddress the client's IP address
+	 * @param remotePort the client's port
+	 * @param state where it starts: waiting for a worker, or served at once
+	 * @param handle how to close or drain it later
+	 * @return the tracked connection, or {@code null} when it must be refused (already counted)
+	 */
+	public @Nullable TrackedConnection admit(String id, String remoteAddress, int remotePort, ConnectionState state,
+			ConnectionHandle handle) {
+		if (this.connections.size() >= this.limit) {
+			reject(RejectionReason.TOO_MANY_CONNECTIONS);
+			return null;
+		}
+		TrackedConnection connection = new TrackedConnection(id, remoteAddress, remotePort, state, handle, this);
+		if (state == ConnectionState.WAITING) {
+			this.waiting.incrementAndGet();
+		}
+		this.connections.put(id, connection);
+		this.accepted.increment();
+		return connection;
+	}
+
+	/** A connection was refused with {@code server busy#}. */
+	public void reject(RejectionReason reason) {
+		this.rejected.get(reason).increment();
+	}
+
+	@EventListener
+	void onOpen(TcpConnectionOpenEvent event) {
+		TrackedConnection connection = this.connections.get(event.getConnectionId());
+		if (connection != null && connection.getState() == ConnectionState.WAITING) {
+			connection.setState(ConnectionState.SERVING);
+			this.waiting.decrementAndGet();
+		}
+	}
+
+	@EventListener
+	void onClose(TcpConnectionCloseEvent event) {
+		TrackedConnection connection = this.connections.remove(event.getConnectionId());
+		if (connection != null) {
+			if (connection.getState() == ConnectionState.WAITING) {
+				this.waiting.decrementAndGet();
+			}
+			this.closed.increment();
+		}
+	}
+
+	@EventListener
+	void onException(TcpConnectionExceptionEvent event) {
+		// A client leaving between lines is published as an exception; it is the normal end.
+		if (!(event.getCause() instanceof SoftEndOfStreamException) && logger.isDebugEnabled()) {
+			logger.debug("Connection " + event.getConnectionId() + ": " + event.getCause());
+		}
+	}
+
+	/** A client sent a line over {@code echo.max-line-length} and was closed. */
+	public void lineTooLong() {
+		this.linesTooLong.increment();
+	}
+
+	/** Serving a connection failed inside the server; that connection was closed. */
+	public void internalError() {
+		this.internalErrors.increment();
+	}
+
+	void lineEchoed(int replyBytes) {
+		this.linesEchoed.increment();
+		this.bytesSent.add(replyBytes);
+	}
+
+	void bytesReceived(int n) {
+		this.bytesReceived.add(n);
+	}
+
+	void bytesSent(int n) {
+		this.bytesSent.add(n);
+	}
+
+	/** The live connection with this id, or {@code null}. */
+	public @Nullable TrackedConnection find(String id) {
+		return this.connections.get(id);
+	}
+
+	/** A weakly consistent view of the live connections. */
+	public Collection<TrackedConnection> connections() {
+		return this.connections.values();
+	}
+
+	/** Open connections, waiting ones included. */
+	public int active() {
+		return this.connections.size();
+	}
+
+	/** Open connections that no worker has started to read. */
+	public int waiting() {
+		return this.waiting.get();
+	}
+
+	public long accepted() {
+		return this.accepted.sum();
+	}
+
+	public long closed() {
+		return this.closed.sum();
+	}
+
+	public long rejected(RejectionReason reason) {
+		return this.rejected.get(reason).sum();
+	}
+
+	/** Refusals for every reason together. */
+	public long rejected() {
+		return this.rejected.values().stream().mapToLong(LongAdder::sum).sum();
+	}
+
+	/** {@code echo.max-connections}. */
+	public int limit() {
+		return this.limit;
+	}
+
+	public long linesTooLong() {
+		return this.linesTooLong.sum();
+	}
+
+	public long internalErrors() {
+		return this.internalErrors.sum();
+	}
+
+	public long linesEchoed() {
+		return this.linesEchoed.sum();
+	}
+
+	public long bytesReceived() {
+		return this.bytesReceived.sum();
+	}
+
+	public long bytesSent() {
+		return this.bytesSent.sum();
+	}
+
+}

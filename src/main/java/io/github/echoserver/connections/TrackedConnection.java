@@ -1,0 +1,120 @@
+package io.github.echoserver.connections;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One live connection as the registry sees it: who it is, what it is doing and what it has
+ * exchanged. The server updates the counters on the per-line path, so updating costs one atomic
+ * add per counter and builds nothing.
+ */
+public final class TrackedConnection {
+
+	private final String id;
+
+	private final String remoteAddress;
+
+	private final int remotePort;
+
+	private final Instant openedAt;
+
+	private final ConnectionHandle handle;
+
+	private final ConnectionRegistry registry;
+
+	private volatile ConnectionState state;
+
+	private volatile long lastActivityMillis;
+
+	private final AtomicLong linesEchoed = new AtomicLong();
+
+	private final AtomicLong bytesIn = new AtomicLong();
+
+	private final AtomicLong bytesOut = new AtomicLong();
+
+	TrackedConnection(String id, String remoteAddress, int remotePort, ConnectionState state,
+			ConnectionHandle handle, ConnectionRegistry registry) {
+		this.id = id;
+		this.remoteAddress = remoteAddress;
+		this.remotePort = remotePort;
+		this.state = state;
+		this.handle = handle;
+		this.registry = registry;
+		this.lastActivityMillis = System.currentTimeMillis();
+		this.openedAt = Instant.ofEpochMilli(this.lastActivityMillis);
+	}
+
+	/** {@code n} bytes arrived from the client. */
+	public void received(int n) {
+		this.bytesIn.addAndGet(n);
+		this.registry.bytesReceived(n);
+		this.lastActivityMillis = System.currentTimeMillis();
+	}
+
+	/** One echo reply of {@code n} bytes was written. */
+	public void echoed(int n) {
+		this.linesEchoed.incrementAndGet();
+		this.bytesOut.addAndGet(n);
+		this.registry.lineEchoed(n);
+	}
+
+	/** A server line of {@code n} bytes was written. */
+	public void sent(int n) {
+		this.bytesOut.addAndGet(n);
+		this.registry.bytesSent(n);
+	}
+
+	void setState(ConnectionState state) {
+		this.state = state;
+	}
+
+	public String getId() {
+		return this.id;
+	}
+
+	public String getRemoteAddress() {
+		return this.remoteAddress;
+	}
+
+	public int getRemotePort() {
+		return this.remotePort;
+	}
+
+	public ConnectionState getState() {
+		return this.state;
+	}
+
+	public Instant getOpenedAt() {
+		return this.openedAt;
+	}
+
+	public Instant getLastActivityAt() {
+		return Instant.ofEpochMilli(this.lastActivityMillis);
+	}
+
+	long getLastActivityMillis() {
+		return this.lastActivityMillis;
+	}
+
+	public long getLinesEchoed() {
+		return this.linesEchoed.get();
+	}
+
+	public long getBytesIn() {
+		return this.bytesIn.get();
+	}
+
+	public long getBytesOut() {
+		return this.bytesOut.get();
+	}
+
+	public ConnectionHandle getHandle() {
+		return this.handle;
+	}
+
+	@Override
+	public String toString() {
+		return this.id;
+	}
+
+}

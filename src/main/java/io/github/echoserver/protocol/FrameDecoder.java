@@ -1,0 +1,34 @@
+package io.github.echoserver.protocol;
+
+import java.util.function.Consumer;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Cuts one connection's byte stream into frames. Bytes arrive in whatever pieces the socket
+ * returns; a decoder keeps what does not yet make a frame until the next call.
+ */
+public interface FrameDecoder {
+
+	/**
+	 * Decode the bytes {@code buffer[offset, offset + length)}, handing each complete frame to
+	 * {@code frames} in order.
+	 * @param buffer bytes read from the connection; not retained after the call
+	 * @param offset where the new bytes start
+	 * @param length how many new bytes there are
+	 * @param frames receives each complete frame, a fresh array the receiver may keep
+	 * @throws LineTooLongException when a line exceeds the limit; the decoder is then unusable
+	 */
+	void decode(byte[] buffer, int offset, int length, Consumer<byte[]> frames);
+
+	/**
+	 * At the end of the stream: the unterminated last frame, so that nothing the client sent
+	 * is lost, or {@code null} when there is none.
+	 * @return the pending bytes, or null
+	 */
+	byte @Nullable [] finish();
+
+	/** Whether bytes of an unfinished frame are held (used by the line timeout). */
+	boolean hasPartialFrame();
+
+}

@@ -1,0 +1,31 @@
+package io.github.echoserver.protocol;
+
+import java.util.Arrays;
+import java.util.function.Consumer;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Raw framing (RFC 862): every chunk the socket returns is a frame and goes back unchanged.
+ * Nothing is held between reads, so there is no limit to enforce and nothing to flush at the end.
+ */
+public final class RawDecoder implements FrameDecoder {
+
+	@Override
+	public void decode(byte[] buffer, int offset, int length, Consumer<byte[]> frames) {
+		if (length > 0) {
+			frames.accept(Arrays.copyOfRange(buffer, offset, offset + length));
+		}
+	}
+
+	@Override
+	public byte @Nullable [] finish() {
+		return null;
+	}
+
+	@Override
+	public boolean hasPartialFrame() {
+		return false;
+	}
+
+}

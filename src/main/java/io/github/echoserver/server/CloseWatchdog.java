@@ -1,0 +1,36 @@
+package io.github.echoserver.server;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Bounds a blocking write made on behalf of someone else. When the admin API, the idle timeout
+ * or the drain writes a bye line to a client that has stopped reading, the write can block for
+ * ever on a full send buffer; closing the socket from here unblocks it.
+ */
+final class CloseWatchdog {
+
+	/** How long a server line may take to write before the socket is closed under it. */
+	static final long WRITE_GRACE_MILLIS = 1000;
+
+	private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor((task) -> {
+		Thread thread = new Thread(task, "echo-close-watchdog");
+		thread.setDaemon(true);
+		return thread;
+	});
+
+	private CloseWatchdog() {
+	}
+
+	/**
+	 * Run {@code close} after {@link #WRITE_GRACE_MILLIS} unless the returned future is cancelled.
+	 * @param close what closes the socket
+	 * @return the pending close, to cancel once the write has returned
+	 */
+	static ScheduledFuture<?> closeLater(Runnable close) {
+		return TIMER.schedule(close, WRITE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+	}
+
+}

@@ -1,0 +1,65 @@
+package io.github.echoserver.server;
+
+import java.time.Duration;
+import java.util.concurrent.ThreadPoolExecutor;
+
+import org.jspecify.annotations.Nullable;
+
+import io.github.echoserver.config.EchoProperties;
+import io.github.echoserver.config.Io;
+
+/**
+ * A concurrency model of DESIGN.md §3: the threads that serve connections, their bound, and
+ * what happens to work beyond the bound. The connection factory's own accept or select loop
+ * never runs here (see {@link ServerExecutor}).
+ * <p>
+ * With blocking I/O each task is a whole connection (the reader lives as long as the socket);
+ * with NIO each task is one socket read, with its lines and their replies.
+ */
+public sealed interface ConnectionModel extends AutoCloseable permits PerConnectionModel, PooledModel {
+
+	/** The name of the workers' executor, as in the {@code executor.*} metrics. */
+	String WORKERS_NAME = "echo-workers";
+
+	/**
+	 * Pick the model that {@code echo.mode} and {@code echo.io} describe.
+	 * @param properties the validated properties
+	 * @return a started model
+	 */
+	static ConnectionModel of(EchoProperties properties) {
+		return switch (properties.mode()) {
+			case SINGLE -> new SingleModel(properties.io(),
+					(properties.io() == Io.BLOCKING) ? properties.maxConnections() : properties.pool().queueCapacity());
+			case PER_CONNECTION -> new PerConnectionModel(properties.virtualThreads());
+			case POOLED -> new PooledModel(properties.io(), properties.pool().size(), properties.pool().queueCapacity());
+		};
+	}
+
+	/**
+	 * Run connection work on a worker.
+	 * @param task a blocking connection, or one NIO read
+	 * @throws java.util.concurrent.RejectedExecutionException when an NIO read finds the queue
+	 * full; Spring Integration then retries the read shortly. A blocking connection that finds the
+	 * queue full is refused with {@code server busy#} instead.
+	 */
+	void execute(Runnable task);
+
+	/** A snapshot of the workers for the admin API. */
+	PoolState state();
+
+	/** The pool behind this model, for executor metrics; {@code null} when there is none. */
+	@Nullable ThreadPoolExecutor threadPool();
+
+	/**
+	 * Stop the workers: no new work, then wait up to {@code timeout} for running tasks (blocking
+	 * readers end as soon as their sockets are closed), then interrupt what is left.
+	 * @param timeout the bound of the wait
+	 */
+	void shutdown(Duration timeout);
+
+	@Override
+	default void close() {
+		shutdown(Duration.ofSeconds(1));
+	}
+
+}

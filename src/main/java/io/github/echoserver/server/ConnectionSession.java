@@ -1,0 +1,123 @@
+package io.github.echoserver.server;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.RejectionReason;
+import io.github.echoserver.connections.TrackedConnection;
+import io.github.echoserver.protocol.FrameDecoder;
+import io.github.echoserver.protocol.LineTooLongException;
+import io.github.echoserver.protocol.ServerMessages;
+
+import org.springframework.integration.ip.tcp.serializer.SoftEndOfStreamException;
+
+/**
+ * What both connection flavours ({@link EchoNetConnection}, {@link EchoNioConnection}) keep per
+ * connection beyond the socket: the frame decoder, the registry's entry, and the line to say
+ * when reading ends. It also decides, in one place, how each way of ending is answered and logged.
+ */
+final class ConnectionSession {
+
+	private static final Log logger = LogFactory.getLog(ConnectionSession.class);
+
+	private final FrameDecoder decoder;
+
+	private final String peer;
+
+	private final ConnectionRegistry registry;
+
+	private @Nullable TrackedConnection tracked;
+
+	private volatile byte @Nullable [] lineAtEnd;
+
+	ConnectionSession(FrameDecoder decoder, String peer, ConnectionRegistry registry) {
+		this.decoder = decoder;
+		this.peer = peer;
+		this.registry = registry;
+	}
+
+	void track(TrackedConnection trackedConnection) {
+		this.tracked = trackedConnection;
+	}
+
+	/** The client's address and port, for log lines. */
+	String peer() {
+		return this.peer;
+	}
+
+	/** Count {@code length} bytes read and hand every complete frame in them to {@code frames}. */
+	void decode(byte[] buffer, int length, Consumer<byte[]> frames) {
+		TrackedConnection trackedConnection = this.tracked;
+		if (trackedConnection != null) {
+			trackedConnection.received(length);
+		}
+		this.decoder.decode(buffer, 0, length, frames);
+	}
+
+	/** At the end of the stream: the unterminated last line, which is echoed too. */
+	byte @Nullable [] finish() {
+		return this.decoder.finish();
+	}
+
+	void echoed(int replyLength) {
+		TrackedConnection trackedConnection = this.tracked;
+		if (trackedConnection != null) {
+			trackedConnection.echoed(replyLength);
+		}
+	}
+
+	void sent(int lineLength) {
+		TrackedConnection trackedConnection = this.tracked;
+		if (trackedConnection != null) {
+			trackedConnection.sent(lineLength);
+		}
+	}
+
+	/** The pool had no room for this (blocking) connection; it is being refused. */
+	void refusedBecausePoolIsFull() {
+		this.registry.reject(RejectionReason.POOL_FULL);
+	}
+
+	/** Say {@code serverLine} when reading ends normally (the drain's bye line). */
+	void endWith(byte[] serverLine) {
+		this.lineAtEnd = serverLine;
+	}
+
+	/**
+	 * Reading has ended because of {@code failure}: log it at the level it deserves and return
+	 * the server line to write before closing, if any.
+	 * @param failure what ended the read loop (end of stream, a broken rule, an I/O error)
+	 * @return the line to write, or {@code null} to close silently
+	 */
+	byte @Nullable [] lineForEnd(Throwable failure) {
+		Throwable cause = (failure instanceof UncheckedIOException && failure.getCause() != null) ? failure.getCause()
+				: failure;
+		if (cause instanceof SoftEndOfStreamException || cause instanceof EOFException) {
+			return this.lineAtEnd;
+		}
+		if (cause instanceof LineTooLongException tooLong) {
+			this.registry.lineTooLong();
+			logger.warn("Closing connection from " + this.peer + ": " + tooLong.getMessage());
+			return ServerMessages.lineTooLong(tooLong.getMaxLineLength());
+		}
+		if (cause instanceof IOException) {
+			// Resets, broken pipes, sockets closed under a blocked read by the admin API or
+			// the idle timeout: the peer or the server ended the connection, nothing failed.
+			if (logger.isDebugEnabled()) {
+				logger.debug("Connection from " + this.peer + " ended: " + cause);
+			}
+			return null;
+		}
+		this.registry.internalError();
+		logger.error("Closing connection from " + this.peer + " after an unexpected failure", cause);
+		return ServerMessages.INTERNAL_ERROR;
+	}
+
+}

@@ -1,0 +1,273 @@
+package io.github.echoserver.server;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+import org.jspecify.annotations.Nullable;
+
+import io.github.echoserver.connections.ConnectionHandle;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.integration.ip.tcp.connection.TcpListener;
+import org.springframework.integration.ip.tcp.connection.TcpNioConnection;
+import org.springframework.integration.ip.tcp.serializer.SoftEndOfStreamException;
+import org.springframework.messaging.Message;
+
+/**
+ * An NIO (TcpNio) connection that frames where it reads.
+ * <p>
+ * The factory's select loop dispatches {@link #readPacket()} to a worker when the socket is
+ * readable, and re-arms the socket only after it returns, so reads of one connection never
+ * overlap. The stock connection copies the bytes into a pipe and runs a second "assembler" task
+ * that blocks while a line is incomplete: a client trickling half a line would hold a worker,
+ * and one shared pool deadlocks (DESIGN.md §3 point 4). Here the read, the framing, the gateway
+ * call for each line and one write of all the replies happen in that single task, and a
+ * partial line waits in the decoder, holding no thread.
+ */
+final class EchoNioConnection extends TcpNioConnection implements ConnectionHandle {
+
+	private static final int READ_BUFFER_SIZE = 16 * 1024;
+
+	/** Workers read into their own buffer; an idle connection keeps no read buffer at all. */
+	private static final ThreadLocal<ByteBuffer> READ_BUFFER = ThreadLocal
+		.withInitial(() -> ByteBuffer.allocate(READ_BUFFER_SIZE));
+
+	/** Replies of one read, written together when the read has been handled. */
+	private static final ThreadLocal<ReplyBatch> REPLY_BATCH = ThreadLocal.withInitial(ReplyBatch::new);
+
+	private static final SoftEndOfStreamException END_OF_STREAM = new SoftEndOfStreamException("Stream closed");
+
+	private final SocketChannel channel;
+
+	private final ConnectionSession session;
+
+	private final Consumer<byte[]> dispatch = this::dispatch;
+
+	private final Lock writeLock = new ReentrantLock();
+
+	private volatile @Nullable Thread reader;
+
+	private volatile boolean draining;
+
+	private volatile boolean refused;
+
+	private byte @Nullable [] currentFrame;
+
+	EchoNioConnection(SocketChannel channel, boolean lookupHost, @Nullable ApplicationEventPublisher publisher,
+			@Nullable String factoryName, ConnectionSession session) {
+		super(channel, true, lookupHost, publisher, factoryName);
+		this.channel = channel;
+		this.session = session;
+	}
+
+	ConnectionSession session() {
+		return this.session;
+	}
+
+	@Override
+	public void readPacket() {
+		if (this.refused) {
+			close();
+			return;
+		}
+		Exception end = null;
+		this.reader = Thread.currentThread();
+		try {
+			end = this.draining ? END_OF_STREAM : readAndDispatch();
+		}
+		catch (Exception ex) {
+			end = ex;
+		}
+		finally {
+			this.reader = null;
+			flushReplies();
+		}
+		if (end != null) {
+			byte[] serverLine = this.session.lineForEnd(end);
+			if (serverLine != null) {
+				writeServerLine(serverLine);
+			}
+			close();
+		}
+	}
+
+	/** One read: every complete line in it goes to the gateway; returns non-null at end of stream. */
+	private @Nullable Exception readAndDispatch() throws IOException {
+		ByteBuffer buffer = READ_BUFFER.get();
+		buffer.clear();
+		int n = this.channel.read(buffer);
+		if (n < 0) {
+			byte[] tail = this.session.finish();
+			if (tail != null) {
+				dispatch(tail);
+			}
+			return END_OF_STREAM;
+		}
+		if (n > 0) {
+			this.session.decode(buffer.array(), n, this.dispatch);
+		}
+		return null;
+	}
+
+	private void dispatch(byte[] frame) {
+		this.currentFrame = frame;
+		Message<?> message = getMapper().toMessage(this);
+		this.currentFrame = null;
+		TcpListener listener = getListener();
+		if (message != null && listener != null) {
+			listener.onMessage(message);
+		}
+	}
+
+	/** The frame being turned into a message by the mapper in {@link #dispatch(byte[])}. */
+	@Override
+	public Object getPayload() {
+		return (this.currentFrame != null) ? this.currentFrame : new byte[0];
+	}
+
+	/** A reply from the gateway: batched when it comes from this connection's read, else written now. */
+	@Override
+	public void send(Message<?> message) {
+		byte[] reply = (byte[]) message.getPayload();
+		if (Thread.currentThread() == this.reader) {
+			ReplyBatch batch = REPLY_BATCH.get();
+			batch.add(reply);
+			this.session.echoed(reply.length);
+			if (batch.isFull()) {
+				flushReplies();
+			}
+		}
+		else if (write(reply)) {
+			this.session.echoed(reply.length);
+		}
+	}
+
+	private void flushReplies() {
+		ReplyBatch batch = REPLY_BATCH.get();
+		if (!batch.isEmpty()) {
+			write(batch.bytes(), batch.length());
+			batch.clear();
+		}
+	}
+
+	private void writeServerLine(byte[] serverLine) {
+		if (write(serverLine)) {
+			this.session.sent(serverLine.length);
+		}
+	}
+
+	private boolean write(byte[] bytes) {
+		return write(bytes, bytes.length);
+	}
+
+	private boolean write(byte[] bytes, int length) {
+		this.writeLock.lock();
+		try {
+			// The channel's stream finishes partial writes, waiting on a selector of its own.
+			getChannelOutputStream().write(bytes, 0, length);
+			return true;
+		}
+		catch (IOException ex) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Write to " + this.session.peer() + " failed: " + ex);
+			}
+			close();
+			return false;
+		}
+		finally {
+			this.writeLock.unlock();
+		}
+	}
+
+	@Override
+	public void closeWith(byte[] serverLine) {
+		ScheduledFuture<?> forcedClose = CloseWatchdog.closeLater(this::close);
+		try {
+			writeServerLine(serverLine);
+		}
+		finally {
+			forcedClose.cancel(false);
+			close();
+		}
+	}
+
+	@Override
+	public void drain(byte[] serverLine) {
+		this.session.endWith(serverLine);
+		this.draining = true;
+		try {
+			// Makes the socket readable, so the loop runs readPacket() once more: it ends the
+			// connection with the bye line after any read still in progress has been answered.
+			this.channel.shutdownInput();
+		}
+		catch (IOException ex) {
+			closeWith(serverLine);
+		}
+	}
+
+	/**
+	 * Refuse on the select loop's thread, before the socket is registered: write the busy line
+	 * (a new socket's send buffer has room for it), shut both directions, and close on the first
+	 * readiness. Closing right here would make the factory log an ERROR while registering.
+	 * @param serverLine the busy line
+	 */
+	void refuse(byte[] serverLine) {
+		this.refused = true;
+		try {
+			this.channel.write(ByteBuffer.wrap(serverLine));
+			this.channel.shutdownOutput();
+			this.channel.shutdownInput();
+		}
+		catch (IOException ex) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Could not tell " + this.session.peer() + " it is refused: " + ex);
+			}
+		}
+	}
+
+	/** A growable byte array for one read's replies; one per worker thread. */
+	private static final class ReplyBatch {
+
+		private static final int FLUSH_AT = 64 * 1024;
+
+		private byte[] bytes = new byte[4096];
+
+		private int length;
+
+		void add(byte[] reply) {
+			if (this.length + reply.length > this.bytes.length) {
+				this.bytes = Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.length + reply.length));
+			}
+			System.arraycopy(reply, 0, this.bytes, this.length, reply.length);
+			this.length += reply.length;
+		}
+
+		boolean isFull() {
+			return this.length >= FLUSH_AT;
+		}
+
+		boolean isEmpty() {
+			return this.length == 0;
+		}
+
+		byte[] bytes() {
+			return this.bytes;
+		}
+
+		int length() {
+			return this.length;
+		}
+
+		void clear() {
+			this.length = 0;
+		}
+
+	}
+
+}

@@ -1,0 +1,129 @@
+package io.github.echoserver.server;
+
+import java.time.Duration;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import io.github.echoserver.config.EchoProperties;
+import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.TrackedConnection;
+import io.github.echoserver.protocol.ServerMessages;
+
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
+import org.springframework.integration.ip.tcp.inbound.TcpInboundGateway;
+
+/**
+ * Starts the TCP listener, and on shutdown drains it (DESIGN.md §6).
+ * <p>
+ * Start: start the gateway (and with it the connection factory) and wait until the socket is
+ * bound, so that a started context is a listening server or a failed startup. Stop, before the admin HTTP server stops: readiness goes to
+ * {@code REFUSING_TRAFFIC}, new connections are closed as they arrive, every open connection
+ * stops reading, answers the lines it has read and says {@code server bye# shutting down}; what
+ * is still open at {@code echo.shutdown-timeout} is closed. Spring Integration has no drain of
+ * its own: stopping the factory closes every socket at once and loses replies in flight.
+ */
+public class EchoServerLifecycle implements SmartLifecycle {
+
+	/** Stops before the web server's graceful shutdown, so the admin API sees the drain. */
+	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+
+	private static final Log logger = LogFactory.getLog(EchoServerLifecycle.class);
+
+	private static final long LISTEN_TIMEOUT_MILLIS = 10_000;
+
+	private static final long DRAIN_POLL_MILLIS = 10;
+
+	private final EchoProperties properties;
+
+	private final TcpInboundGateway gateway;
+
+	private final AbstractServerConnectionFactory factory;
+
+	private final ConnectionModel model;
+
+	private final ConnectionRegistry registry;
+
+	private final ServerStatus status;
+
+	private final ApplicationEventPublisher publisher;
+
+	private volatile boolean running;
+
+	public EchoServerLifecycle(EchoProperties properties, TcpInboundGateway gateway,
+			AbstractServerConnectionFactory factory, ConnectionModel model, ConnectionRegistry registry,
+			ServerStatus status, ApplicationEventPublisher publisher) {
+		this.properties = properties;
+		this.gateway = gateway;
+		this.factory = factory;
+		this.model = model;
+		this.registry = registry;
+		this.status = status;
+		this.publisher = publisher;
+	}
+
+	@Override
+	public void start() {
+		// The lifecycle processor may have started the factory already, as our dependency.
+		this.gateway.start();
+		this.status.awaitListening(LISTEN_TIMEOUT_MILLIS);
+		this.running = true;
+	}
+
+	@Override
+	public void stop() {
+		if (!this.running) {
+			return;
+		}
+		this.running = false;
+		long started = System.nanoTime();
+		Duration timeout = this.properties.shutdownTimeout();
+		long deadline = started + timeout.toNanos();
+		AvailabilityChangeEvent.publish(this.publisher, this, ReadinessState.REFUSING_TRAFFIC);
+		// Connections accepted from now on are closed by the factory at once.
+		this.factory.beforeShutdown();
+		int draining = this.registry.active();
+		logger.info("Draining " + draining + " connection(s), at most " + timeout.toMillis() + " ms");
+		for (TrackedConnection connection : this.registry.connections()) {
+			connection.getHandle().drain(ServerMessages.SHUTTING_DOWN);
+		}
+		awaitNoConnections(deadline);
+		int left = this.registry.active();
+		if (left > 0) {
+			logger.warn("Closing " + left + " connection(s) that did not finish draining in time");
+			for (TrackedConnection connection : this.registry.connections()) {
+				connection.getHandle().close();
+			}
+		}
+		this.gateway.stop();
+		this.model.shutdown(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)).plusMillis(100));
+		logger.info("Drained " + draining + " connection(s) in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+	}
+
+	private void awaitNoConnections(long deadline) {
+		while (this.registry.active() > 0 && System.nanoTime() < deadline) {
+			try {
+				Thread.sleep(DRAIN_POLL_MILLIS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+}

@@ -1,0 +1,40 @@
+package io.github.echoserver.server;
+
+import java.util.concurrent.Executor;
+
+import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
+import org.springframework.integration.ip.tcp.connection.TcpConnection;
+
+/**
+ * The executor handed to the connection factory. Spring Integration runs its never-ending accept
+ * (TcpNet) or select (TcpNio) loop as a task on the same executor as connection work; on a pool
+ * of N that loop would take a worker for good, and a pool of one would serve nobody
+ * (DESIGN.md §3 point 1). So the loop gets a thread of its own and only connection work goes to
+ * the {@link ConnectionModel}.
+ */
+final class ServerExecutor implements Executor {
+
+	static final String LISTENER_THREAD_NAME = "echo-listener";
+
+	private final ConnectionModel model;
+
+	ServerExecutor(ConnectionModel model) {
+		this.model = model;
+	}
+
+	@Override
+	public void execute(Runnable task) {
+		if (task instanceof AbstractServerConnectionFactory) {
+			Thread listener = new Thread(task, LISTENER_THREAD_NAME);
+			listener.setDaemon(true);
+			listener.start();
+		}
+		else if (task instanceof TcpConnection connection && !connection.isOpen()) {
+			// Refused at accept (connection limit) and already closed: nothing to serve.
+		}
+		else {
+			this.model.execute(task);
+		}
+	}
+
+}

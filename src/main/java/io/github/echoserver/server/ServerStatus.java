@@ -1,0 +1,102 @@
+package io.github.echoserver.server;
+
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import io.github.echoserver.config.EchoProperties;
+
+import org.springframework.context.event.EventListener;
+import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionServerExceptionEvent;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionServerListeningEvent;
+
+/**
+ * Whether the TCP listener is up, on which port (the real one when 0 was asked for) and since
+ * when; what the health indicator and the admin API report. Logs the one startup line that
+ * says how the server runs.
+ */
+public class ServerStatus {
+
+	private static final Log logger = LogFactory.getLog(ServerStatus.class);
+
+	private final EchoProperties properties;
+
+	private final AbstractServerConnectionFactory factory;
+
+	private final CompletableFuture<Integer> listening = new CompletableFuture<>();
+
+	private volatile @Nullable Instant since;
+
+	public ServerStatus(EchoProperties properties, AbstractServerConnectionFactory factory) {
+		this.properties = properties;
+		this.factory = factory;
+	}
+
+	@EventListener
+	void onListening(TcpConnectionServerListeningEvent event) {
+		this.since = Instant.now();
+		logger.info("Echo server listening on " + this.properties.address() + ":" + event.getPort() + " (mode="
+				+ this.properties.mode().value() + ", io=" + this.properties.io().value() + ", framing="
+				+ this.properties.framing().name().toLowerCase(java.util.Locale.ROOT) + ")");
+		this.listening.complete(event.getPort());
+	}
+
+	@EventListener
+	void onListenerFailure(TcpConnectionServerExceptionEvent event) {
+		this.listening.completeExceptionally(event.getCause());
+	}
+
+	/**
+	 * Wait until the listener is bound.
+	 * @param timeoutMillis how long to wait
+	 * @return the port
+	 * @throws ListenerStartException when binding failed or took too long
+	 */
+	int awaitListening(long timeoutMillis) {
+		try {
+			return this.listening.get(timeoutMillis, TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException ex) {
+			throw new ListenerStartException(this.properties.address(), this.properties.port(), ex.getCause());
+		}
+		catch (TimeoutException ex) {
+			throw new ListenerStartException(this.properties.address(), this.properties.port(), ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new ListenerStartException(this.properties.address(), this.properties.port(), ex);
+		}
+	}
+
+	/** Whether the listener accepts connections now. */
+	public boolean isListening() {
+		return this.factory.isListening();
+	}
+
+	/** The bind address from {@code echo.address}. */
+	public String getAddress() {
+		return this.properties.address();
+	}
+
+	/** The port bound, or the configured one before binding. */
+	public int getPort() {
+		return this.factory.getPort();
+	}
+
+	/** When the listener came up, or {@code null} before. */
+	public @Nullable Instant getSince() {
+		return this.since;
+	}
+
+	public EchoProperties getProperties() {
+		return this.properties;
+	}
+
+}
