@@ -1,0 +1,175 @@
+package io.github.echoserver.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A blocking line client on loopback for tests. Every read is bounded by a socket timeout, so
+ * a server that never answers fails the test instead of hanging it.
+ */
+public final class EchoClient implements AutoCloseable {
+
+	/** How long any single read may wait for the server. */
+	public static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+
+	private final Socket socket;
+
+	private final InputStream in;
+
+	private final OutputStream out;
+
+	private EchoClient(Socket socket) throws IOException {
+		this.socket = socket;
+		this.in = socket.getInputStream();
+		this.out = socket.getOutputStream();
+	}
+
+	/** Connect to 127.0.0.1:{@code port}. */
+	public static EchoClient connect(int port) {
+		try {
+			Socket socket = new Socket();
+			socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
+			socket.setTcpNoDelay(true);
+			socket.connect(new InetSocketAddress("127.0.0.1", port), (int) READ_TIMEOUT.toMillis());
+			return new EchoClient(socket);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** The local (client-side) port, as the server's admin API reports it. */
+	public int localPort() {
+		return this.socket.getLocalPort();
+	}
+
+	/** Send {@code text} as UTF-8, as is (add the line terminator yourself). */
+	public EchoClient send(String text) {
+		return send(text.getBytes(StandardCharsets.UTF_8));
+	}
+
+	/** Send raw bytes. */
+	public EchoClient send(byte[] bytes) {
+		try {
+			this.out.write(bytes);
+			this.out.flush();
+			return this;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Send {@code line} followed by CR LF, as telnet does. */
+	public EchoClient sendLine(String line) {
+		return send(line + "\r\n");
+	}
+
+	/**
+	 * Read one line sent by the server, up to and including LF.
+	 * @return the bytes, terminator included
+	 * @throws java.io.EOFException (wrapped) when the server closes first
+	 */
+	public byte[] readLineBytes() {
+		ByteArrayOutputStream line = new ByteArrayOutputStream();
+		try {
+			int b;
+			while ((b = this.in.read()) != -1) {
+				line.write(b);
+				if (b == '\n') {
+					return line.toByteArray();
+				}
+			}
+			throw new java.io.EOFException("Server closed after " + line.size() + " bytes of a line: "
+					+ line.toString(StandardCharsets.UTF_8));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Read one line and return it as UTF-8 text without its CR LF. */
+	public String readLine() {
+		String line = new String(readLineBytes(), StandardCharsets.UTF_8);
+		return line.endsWith("\r\n") ? line.substring(0, line.length() - 2) : line.substring(0, line.length() - 1);
+	}
+
+	/** Read exactly {@code n} bytes. */
+	public byte[] readBytes(int n) {
+		try {
+			byte[] bytes = this.in.readNBytes(n);
+			if (bytes.length < n) {
+				throw new java.io.EOFException("Expected " + n + " bytes, got " + bytes.length);
+			}
+			return bytes;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Read everything until the server closes. */
+	public byte[] readToEnd() {
+		try {
+			return this.in.readAllBytes();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Whether the server has closed the connection: the next read returns end of stream
+	 * (bytes still unread count as "not closed").
+	 */
+	public boolean isClosedByServer() {
+		try {
+			return this.in.read() == -1;
+		}
+		catch (java.net.SocketException ex) {
+			return true; // reset by the server
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Close our sending side (half-close), as {@code nc -N} does at end of input. */
+	public void shutdownOutput() {
+		try {
+			this.socket.shutdownOutput();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Change the bound of every later read. */
+	public EchoClient readTimeout(Duration timeout) {
+		try {
+			this.socket.setSoTimeout((int) timeout.toMillis());
+			return this;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		try {
+			this.socket.close();
+		}
+		catch (IOException ex) {
+			// closing a test client: nothing to do
+		}
+	}
+
+}

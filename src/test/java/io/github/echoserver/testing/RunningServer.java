@@ -1,0 +1,100 @@
+package io.github.echoserver.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.echoserver.EchoServerApplication;
+import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.server.ServerStatus;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The whole application started for a test with some properties, on free ports (TCP and HTTP
+ * both on loopback), closed by {@link #close()}: the same shutdown path as SIGTERM.
+ */
+public final class RunningServer implements AutoCloseable {
+
+	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	private final ConfigurableApplicationContext context;
+
+	private RunningServer(ConfigurableApplicationContext context) {
+		this.context = context;
+	}
+
+	/**
+	 * Start the application.
+	 * @param properties {@code name=value} pairs, e.g. {@code echo.mode=single}
+	 * @return the running server
+	 */
+	public static RunningServer start(String... properties) {
+		List<String> args = new ArrayList<>(List.of("--echo.port=0", "--echo.address=127.0.0.1", "--server.port=0"));
+		for (String property : properties) {
+			args.add("--" + property);
+		}
+		return new RunningServer(new SpringApplicationBuilder(EchoServerApplication.class).run(args.toArray(String[]::new)));
+	}
+
+	public int tcpPort() {
+		return this.context.getBean(ServerStatus.class).getPort();
+	}
+
+	public int httpPort() {
+		return ((WebServerApplicationContext) this.context).getWebServer().getPort();
+	}
+
+	public EchoClient connect() {
+		return EchoClient.connect(tcpPort());
+	}
+
+	public ConnectionRegistry registry() {
+		return this.context.getBean(ConnectionRegistry.class);
+	}
+
+	public ConfigurableApplicationContext context() {
+		return this.context;
+	}
+
+	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}. */
+	public HttpResponse<String> get(String path) {
+		return http(HttpRequest.newBuilder(uri(path)).GET());
+	}
+
+	/** {@code DELETE} on the admin API. */
+	public HttpResponse<String> delete(String path) {
+		return http(HttpRequest.newBuilder(uri(path)).DELETE());
+	}
+
+	private URI uri(String path) {
+		return URI.create("http://127.0.0.1:" + httpPort() + path);
+	}
+
+	private HttpResponse<String> http(HttpRequest.Builder request) {
+		try {
+			return HTTP.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		this.context.close();
+	}
+
+}
