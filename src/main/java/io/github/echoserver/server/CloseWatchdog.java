@@ -25,12 +25,20 @@ final class CloseWatchdog {
 	}
 
 	/**
-	 * Run {@code close} after {@link #WRITE_GRACE_MILLIS} unless the returned future is cancelled.
-	 * @param close what closes the socket
-	 * @return the pending close, to cancel once the write has returned
+	 * Write, then close; if the write has not returned after {@link #WRITE_GRACE_MILLIS}, close
+	 * under it, which makes it fail and return.
+	 * @param write writes the server line
+	 * @param close closes the connection (must be safe to call twice)
 	 */
-	static ScheduledFuture<?> closeLater(Runnable close) {
-		return TIMER.schedule(close, WRITE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+	static void writeThenClose(Runnable write, Runnable close) {
+		ScheduledFuture<?> forcedClose = TIMER.schedule(close, WRITE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+		try {
+			write.run();
+		}
+		finally {
+			forcedClose.cancel(false);
+			close.run();
+		}
 	}
 
 }

@@ -85,6 +85,13 @@ final class ConnectionSession {
 		this.registry.reject(RejectionReason.POOL_FULL);
 	}
 
+	/** A write to the client failed: it has gone, or stopped reading and was cut off. */
+	void writeFailed(IOException ex) {
+		if (logger.isDebugEnabled()) {
+			logger.debug("Write to " + this.peer + " failed: " + ex);
+		}
+	}
+
 	/** Say {@code serverLine} when reading ends normally (the drain's bye line). */
 	void endWith(byte[] serverLine) {
 		this.lineAtEnd = serverLine;

@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.util.ArrayDeque;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -184,9 +183,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 			return true;
 		}
 		catch (IOException ex) {
-			if (logger.isDebugEnabled()) {
-				logger.debug("Write to " + this.session.peer() + " failed: " + ex);
-			}
+			this.session.writeFailed(ex);
 			close();
 			return false;
 		}
@@ -197,14 +194,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	@Override
 	public void closeWith(byte[] serverLine) {
-		ScheduledFuture<?> forcedClose = CloseWatchdog.closeLater(this::close);
-		try {
-			writeServerLine(serverLine);
-		}
-		finally {
-			forcedClose.cancel(false);
-			close();
-		}
+		CloseWatchdog.writeThenClose(() -> writeServerLine(serverLine), this::close);
 	}
 
 	@Override

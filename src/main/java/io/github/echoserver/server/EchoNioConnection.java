@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -174,9 +173,7 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 			return true;
 		}
 		catch (IOException ex) {
-			if (logger.isDebugEnabled()) {
-				logger.debug("Write to " + this.session.peer() + " failed: " + ex);
-			}
+			this.session.writeFailed(ex);
 			close();
 			return false;
 		}
@@ -187,14 +184,7 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 
 	@Override
 	public void closeWith(byte[] serverLine) {
-		ScheduledFuture<?> forcedClose = CloseWatchdog.closeLater(this::close);
-		try {
-			writeServerLine(serverLine);
-		}
-		finally {
-			forcedClose.cancel(false);
-			close();
-		}
+		CloseWatchdog.writeThenClose(() -> writeServerLine(serverLine), this::close);
 	}
 
 	@Override
