@@ -18,6 +18,7 @@ import io.github.echoserver.protocol.LineTooLongException;
 import io.github.echoserver.protocol.ServerMessages;
 
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.integration.ip.tcp.connection.TcpListener;
 import org.springframework.integration.ip.tcp.connection.TcpNetConnection;
 import org.springframework.integration.ip.tcp.serializer.SoftEndOfStreamException;
 import org.springframework.messaging.Message;
@@ -61,6 +62,10 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	private boolean endOfStream;
 
 	private @Nullable LineTooLongException tooLong;
+
+	private @Nullable TcpListener gateway;
+
+	private @Nullable TcpListener guardedGateway;
 
 	EchoNetConnection(Socket socket, boolean lookupHost, @Nullable ApplicationEventPublisher publisher,
 			@Nullable String factoryName, ConnectionSession session) {
@@ -140,6 +145,39 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 			this.readBuffer = buffer;
 		}
 		return buffer;
+	}
+
+	/**
+	 * The gateway, guarded: Spring Integration would log a failure while handling a line and
+	 * read on, leaving the client without that reply for ever. Here the client gets
+	 * {@code server error#} and this connection ends; the worker and every other connection
+	 * carry on.
+	 */
+	@Override
+	public @Nullable TcpListener getListener() {
+		TcpListener listener = super.getListener();
+		if (listener != null && listener != this.gateway) {
+			this.gateway = listener;
+			this.guardedGateway = (message) -> {
+				try {
+					listener.onMessage(message);
+				}
+				catch (RuntimeException ex) {
+					failed(ex);
+				}
+			};
+		}
+		return (listener != null) ? this.guardedGateway : null;
+	}
+
+	private void failed(RuntimeException ex) {
+		byte[] serverLine = this.session.lineForEnd(ex);
+		if (serverLine != null) {
+			writeServerLine(serverLine);
+		}
+		// Nothing more is answered; the read loop ends at the next frame and closes.
+		this.frames.clear();
+		this.endOfStream = true;
 	}
 
 	@Override
