@@ -25,6 +25,7 @@ public interface FrameDecoder {
 	 * At the end of the stream: the unterminated last frame, so that nothing the client sent
 	 * is lost, or {@code null} when there is none.
 	 * @return the pending bytes, or null
+	 * @throws LineTooLongException when the pending bytes are over the limit
 	 */
 	byte @Nullable [] finish();
 

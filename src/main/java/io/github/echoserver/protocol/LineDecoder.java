@@ -53,6 +53,10 @@ public final class LineDecoder implements FrameDecoder {
 		if (this.partialLength == 0) {
 			return null;
 		}
+		if (this.partialLength > this.maxLineLength) {
+			// max + 1 bytes were kept in case the last was the CR of a CR LF; no LF came.
+			throw tooLong();
+		}
 		byte[] tail = Arrays.copyOf(this.partial, this.partialLength);
 		this.partialLength = 0;
 		return tail;

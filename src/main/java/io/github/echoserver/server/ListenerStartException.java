@@ -22,7 +22,8 @@ public class ListenerStartException extends RuntimeException {
 
 	private static String describe(@Nullable Throwable cause) {
 		if (cause instanceof BindException) {
-			return "address already in use (echo.address / echo.port)";
+			// "Address already in use", or "Cannot assign requested address" for a non-local address.
+			return cause.getMessage() + " (echo.address / echo.port)";
 		}
 		return (cause != null) ? String.valueOf(cause.getMessage()) : "unknown failure";
 	}

@@ -38,9 +38,16 @@ public final class RunningServer implements AutoCloseable {
 	 * @return the running server
 	 */
 	public static RunningServer start(String... properties) {
-		List<String> args = new ArrayList<>(List.of("--echo.port=0", "--echo.address=127.0.0.1", "--server.port=0"));
+		List<String> args = new ArrayList<>();
 		for (String property : properties) {
 			args.add("--" + property);
+		}
+		// Free ports on loopback, unless the test says otherwise.
+		for (String fallback : List.of("echo.port=0", "echo.address=127.0.0.1", "server.port=0")) {
+			String name = fallback.substring(0, fallback.indexOf('=') + 1);
+			if (args.stream().noneMatch((arg) -> arg.startsWith("--" + name))) {
+				args.add("--" + fallback);
+			}
 		}
 		return new RunningServer(new SpringApplicationBuilder(EchoServerApplication.class).run(args.toArray(String[]::new)));
 	}

@@ -1,0 +1,203 @@
+package io.github.echoserver.config;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.github.echoserver.EchoServerApplication;
+import io.github.echoserver.protocol.Framing;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * Proves that the {@code echo.*} properties bind to the defaults of DESIGN.md §4 and that each
+ * invalid value or combination stops the application at startup with a report naming the property.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class EchoPropertiesTests {
+
+	@Test
+	void defaultsAreThoseOfTheDesign() {
+		new ApplicationContextRunner().withUserConfiguration(BindEchoProperties.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			EchoProperties properties = context.getBean(EchoProperties.class);
+			assertThat(properties.address()).isEqualTo("0.0.0.0");
+			assertThat(properties.port()).isEqualTo(7007);
+			assertThat(properties.mode()).isEqualTo(Mode.POOLED);
+			assertThat(properties.io()).isEqualTo(Io.BLOCKING);
+			assertThat(properties.virtualThreads()).isFalse();
+			assertThat(properties.pool().size()).isEqualTo(8);
+			assertThat(properties.pool().queueCapacity()).isEqualTo(64);
+			assertThat(properties.framing()).isEqualTo(Framing.LINE);
+			assertThat(properties.prefix()).isEqualTo("server echo# ");
+			assertThat(properties.prefixBytes()).isEqualTo("server echo# ".getBytes(StandardCharsets.UTF_8));
+			assertThat(properties.maxLineLength()).isEqualTo(8192);
+			assertThat(properties.maxConnections()).isEqualTo(10000);
+			assertThat(properties.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+			assertThat(properties.backlog()).isEqualTo(128);
+			assertThat(properties.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
+		});
+	}
+
+	@Test
+	void valuesAreBoundFromTheirKebabCaseNames() {
+		new ApplicationContextRunner().withUserConfiguration(BindEchoProperties.class)
+			.withPropertyValues("echo.mode=per-connection", "echo.io=blocking", "echo.framing=raw",
+					"echo.pool.queue-capacity=3", "echo.max-line-length=10", "echo.idle-timeout=0",
+					"echo.prefix=>>")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				EchoProperties properties = context.getBean(EchoProperties.class);
+				assertThat(properties.mode()).isEqualTo(Mode.PER_CONNECTION);
+				assertThat(properties.framing()).isEqualTo(Framing.RAW);
+				assertThat(properties.pool().queueCapacity()).isEqualTo(3);
+				assertThat(properties.maxLineLength()).isEqualTo(10);
+				assertThat(properties.idleTimeout()).isZero();
+				assertThat(properties.prefix()).isEqualTo(">>");
+			});
+	}
+
+	@Test
+	void unknownModeStopsStartup(CapturedOutput output) {
+		assertStartupFailsNaming(output, "echo.mode", "echo.mode=bogus");
+		assertThat(failureReport(output))
+			.contains("Invalid value 'bogus' for echo.mode: one of single, per-connection, pooled");
+	}
+
+	@Test
+	void unknownIoStopsStartup(CapturedOutput output) {
+		assertStartupFailsNaming(output, "echo.io", "echo.io=bogus");
+		assertThat(failureReport(output)).contains("Invalid value 'bogus' for echo.io: one of blocking, nio");
+	}
+
+	@Test
+	void unknownFramingStopsStartup(CapturedOutput output) {
+		assertStartupFailsNaming(output, "echo.framing", "echo.framing=bogus");
+		assertThat(failureReport(output)).contains("Invalid value 'bogus' for echo.framing: one of line, raw");
+	}
+
+	@Test
+	void perConnectionWithNioStopsStartup(CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, "echo.mode", "echo.mode=per-connection", "echo.io=nio");
+		assertThat(messages(failure)).contains("echo.io");
+		assertThat(invalidProperty(failure)).isEqualTo("echo.mode");
+	}
+
+	@Test
+	void virtualThreadsWithPooledModeStopsStartup(CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, "echo.virtual-threads", "echo.virtual-threads=true",
+				"echo.mode=pooled");
+		assertThat(invalidProperty(failure)).isEqualTo("echo.virtual-threads");
+	}
+
+	@Test
+	@EnabledForJreRange(max = JRE.JAVA_20)
+	void virtualThreadsBeforeJava21StopStartup(CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, "echo.virtual-threads", "echo.virtual-threads=true",
+				"echo.mode=per-connection");
+		assertThat(messages(failure)).contains("Java 21");
+		assertThat(output).contains("Java 21");
+		assertThat(invalidProperty(failure)).isEqualTo("echo.virtual-threads");
+	}
+
+	@Test
+	void negativePoolSizeStopsStartup(CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, "echo.pool.size", "echo.pool.size=-1");
+		assertThat(invalidProperty(failure)).isEqualTo("echo.pool.size");
+	}
+
+	@Test
+	void negativeQueueCapacityStopsStartup(CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, "echo.pool.queue-capacity", "echo.pool.queue-capacity=-1");
+		assertThat(invalidProperty(failure)).isEqualTo("echo.pool.queue-capacity");
+	}
+
+	@Test
+	void portOutOfRangeStopsStartup(CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, "echo.port", "echo.port=70000");
+		assertThat(messages(failure)).contains("65535");
+		assertThat(invalidProperty(failure)).isEqualTo("echo.port");
+	}
+
+	@Test
+	void zeroMaxLineLengthStopsStartup(CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, "echo.max-line-length", "echo.max-line-length=0");
+		assertThat(invalidProperty(failure)).isEqualTo("echo.max-line-length");
+	}
+
+	@Test
+	void negativeIdleTimeoutStopsStartup(CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, "echo.idle-timeout", "echo.idle-timeout=-1s");
+		assertThat(invalidProperty(failure)).isEqualTo("echo.idle-timeout");
+	}
+
+	/**
+	 * Start the whole application with {@code properties} on free ports, expect it to fail, and
+	 * check that both the exception and Boot's failure report name {@code property}.
+	 */
+	private static Throwable assertStartupFailsNaming(CapturedOutput output, String property, String... properties) {
+		List<String> args = new ArrayList<>();
+		for (String value : properties) {
+			args.add("--" + value);
+		}
+		for (String fallback : List.of("server.port=0", "echo.port=0")) {
+			String name = fallback.substring(0, fallback.indexOf('='));
+			if (args.stream().noneMatch((arg) -> arg.startsWith("--" + name + "="))) {
+				args.add("--" + fallback);
+			}
+		}
+		Throwable failure = catchThrowable(
+				() -> new SpringApplicationBuilder(EchoServerApplication.class).run(args.toArray(String[]::new)).close());
+		assertThat(failure).as("startup with %s", args).isNotNull();
+		assertThat(messages(failure)).contains(property);
+		assertThat(output).contains("APPLICATION FAILED TO START").contains("Description:");
+		assertThat(failureReport(output)).contains(property);
+		return failure;
+	}
+
+	/** The last "APPLICATION FAILED TO START" report in the output. */
+	private static String failureReport(CapturedOutput output) {
+		String all = output.toString();
+		return all.substring(all.lastIndexOf("APPLICATION FAILED TO START"));
+	}
+
+	/** The messages of the whole cause chain, one per line. */
+	private static String messages(Throwable failure) {
+		StringBuilder messages = new StringBuilder();
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			messages.append(cause).append('\n');
+		}
+		return messages.toString();
+	}
+
+	/** The property named by the {@link InvalidEchoPropertyException} in the chain, if any. */
+	private static String invalidProperty(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof InvalidEchoPropertyException invalid) {
+				return invalid.getProperty();
+			}
+		}
+		return null;
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(EchoProperties.class)
+	static class BindEchoProperties {
+
+	}
+
+}
