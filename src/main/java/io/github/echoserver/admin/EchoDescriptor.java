@@ -2,6 +2,7 @@ package io.github.echoserver.admin;
 
 import java.time.Instant;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.connections.ConnectionRegistry;
@@ -39,6 +40,7 @@ public record EchoDescriptor(String mode, String io, String framing, Listening l
 	 * @param port the bound port
 	 * @param since when the listener came up; null while it is not up
 	 */
+	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record Listening(String address, int port, @Nullable Instant since) {
 	}
 

@@ -82,6 +82,23 @@ public class ConnectionRegistry {
 		return connection;
 	}
 
+	/**
+	 * A connection taken on by {@link #admit} is refused after all (no worker and no queue slot
+	 * for it): it leaves the registry counted as rejected, neither accepted nor closed.
+	 * @param id the connection id
+	 * @param reason why
+	 */
+	public void refuse(String id, RejectionReason reason) {
+		TrackedConnection connection = this.connections.remove(id);
+		if (connection != null) {
+			if (connection.getState() == ConnectionState.WAITING) {
+				this.waiting.decrementAndGet();
+			}
+			this.accepted.decrement();
+		}
+		reject(reason);
+	}
+
 	/** A connection was refused with {@code server busy#}. */
 	public void reject(RejectionReason reason) {
 		this.rejected.get(reason).increment();

@@ -41,4 +41,13 @@ final class CloseWatchdog {
 		}
 	}
 
+	/**
+	 * Run {@code task} on the watchdog's thread after {@code delayMillis}; the task must not block.
+	 * @param task what to run
+	 * @param delayMillis how long to wait first
+	 */
+	static void runLater(Runnable task, long delayMillis) {
+		TIMER.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+	}
+
 }

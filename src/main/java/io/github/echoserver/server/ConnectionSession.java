@@ -82,7 +82,10 @@ final class ConnectionSession {
 
 	/** The pool had no room for this (blocking) connection; it is being refused. */
 	void refusedBecausePoolIsFull() {
-		this.registry.reject(RejectionReason.POOL_FULL);
+		TrackedConnection trackedConnection = this.tracked;
+		if (trackedConnection != null) {
+			this.registry.refuse(trackedConnection.getId(), RejectionReason.POOL_FULL);
+		}
 	}
 
 	/** A write to the client failed: it has gone, or stopped reading and was cut off. */

@@ -2,6 +2,7 @@ package io.github.echoserver.server;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
@@ -37,6 +38,12 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	private static final int READ_BUFFER_SIZE = 8192;
 
+	/**
+	 * How long after the drain starts a reader still in read() is taken to be waiting for bytes
+	 * that are not there, and is woken with shutdownInput().
+	 */
+	private static final long DRAIN_WAKE_DELAY_MILLIS = 50;
+
 	private final Socket socket;
 
 	private final ConnectionSession session;
@@ -55,7 +62,13 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	private volatile boolean draining;
 
+	/** True while the reader is in a blocking read(), which only shutdownInput() can end. */
+	private volatile boolean inRead;
+
 	private byte @Nullable [] readBuffer;
+
+	/** Kept: after shutdownInput(), socket.getInputStream() throws instead of returning end of stream. */
+	private @Nullable InputStream input;
 
 	private @Nullable OutputStream output;
 
@@ -112,15 +125,10 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	}
 
 	private byte @Nullable [] readFrames() {
-		if (this.draining) {
-			// The drain has begun: what was read gets its replies, nothing more is read.
-			this.endOfStream = true;
-			return null;
-		}
 		byte[] buffer = readBuffer();
 		int n;
 		try {
-			n = this.socket.getInputStream().read(buffer);
+			n = read(buffer);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -136,6 +144,39 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 			this.tooLong = ex;
 		}
 		return this.frames.poll();
+	}
+
+	/**
+	 * One read. Once the drain has begun, only the bytes that have already arrived are read,
+	 * without waiting for more: lines the client sent before the drain still get their replies.
+	 * @return the number of bytes read, or -1 when reading is over
+	 */
+	private int read(byte[] buffer) throws IOException {
+		InputStream in = this.input;
+		if (in == null) {
+			in = this.socket.getInputStream();
+			this.input = in;
+		}
+		if (!this.draining) {
+			this.inRead = true;
+			try {
+				// Checked again after inRead is set, so that the drain sees one or the other.
+				if (!this.draining) {
+					return in.read(buffer);
+				}
+			}
+			finally {
+				this.inRead = false;
+			}
+		}
+		try {
+			int available = in.available();
+			return (available > 0) ? in.read(buffer, 0, Math.min(available, buffer.length)) : -1;
+		}
+		catch (IOException ex) {
+			// The input was shut under us: reading is over.
+			return -1;
+		}
 	}
 
 	private byte[] readBuffer() {
@@ -244,12 +285,24 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 			closeWith(serverLine);
 			return;
 		}
+		// A reader busy with lines sees the drain at its next read. A reader in read() is either
+		// returning with bytes just arrived, and then reads on without waiting, or waiting for
+		// bytes that are not there: only then is it woken, as shutdownInput() makes every later
+		// read return end of stream, dropping bytes that have arrived but are still unread.
+		CloseWatchdog.runLater(this::wakeReaderIfStillInRead, DRAIN_WAKE_DELAY_MILLIS);
+	}
+
+	private void wakeReaderIfStillInRead() {
+		if (!this.inRead) {
+			return;
+		}
 		try {
-			// Wakes a reader blocked in read(); it answers what it has, then ends with the bye line.
+			// The reader's read() returns end of stream; it ends with the bye line.
 			this.socket.shutdownInput();
 		}
 		catch (IOException ex) {
-			closeWith(serverLine);
+			// Runs on the watchdog's thread, which must not block on a write: close silently.
+			close();
 		}
 	}
 

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -50,6 +52,11 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 
 	private final Lock writeLock = new ReentrantLock();
 
+	/** Reads of one connection never overlap: the select loop's and the drain's are serialized. */
+	private final Lock readLock = new ReentrantLock();
+
+	private volatile @Nullable Executor executor;
+
 	private volatile @Nullable Thread reader;
 
 	private volatile boolean draining;
@@ -70,7 +77,25 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 	}
 
 	@Override
+	public void setTaskExecutor(Executor taskExecutor) {
+		super.setTaskExecutor(taskExecutor);
+		this.executor = taskExecutor;
+	}
+
+	@Override
 	public void readPacket() {
+		this.readLock.lock();
+		try {
+			if (isOpen()) {
+				readPacketLocked();
+			}
+		}
+		finally {
+			this.readLock.unlock();
+		}
+	}
+
+	private void readPacketLocked() {
 		if (this.refused) {
 			close();
 			return;
@@ -78,7 +103,7 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 		Exception end = null;
 		this.reader = Thread.currentThread();
 		try {
-			end = this.draining ? END_OF_STREAM : readAndDispatch();
+			end = readAndDispatch();
 		}
 		catch (Exception ex) {
 			end = ex;
@@ -96,22 +121,32 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 		}
 	}
 
-	/** One read: every complete line in it goes to the gateway; returns non-null at end of stream. */
+	/**
+	 * One read: every complete line in it goes to the gateway; returns non-null at end of stream.
+	 * Once the drain has begun, it reads on until nothing more has arrived, then ends.
+	 */
 	private @Nullable Exception readAndDispatch() throws IOException {
 		ByteBuffer buffer = READ_BUFFER.get();
-		buffer.clear();
-		int n = this.channel.read(buffer);
-		if (n < 0) {
-			byte[] tail = this.session.finish();
-			if (tail != null) {
-				dispatch(tail);
+		boolean drainingNow;
+		int n;
+		do {
+			// Read once per iteration: a drain that starts after it runs a read of its own.
+			drainingNow = this.draining;
+			buffer.clear();
+			n = this.channel.read(buffer);
+			if (n < 0) {
+				byte[] tail = this.session.finish();
+				if (tail != null) {
+					dispatch(tail);
+				}
+				return END_OF_STREAM;
 			}
-			return END_OF_STREAM;
+			if (n > 0) {
+				this.session.decode(buffer.array(), n, this.dispatch);
+			}
 		}
-		if (n > 0) {
-			this.session.decode(buffer.array(), n, this.dispatch);
-		}
-		return null;
+		while (drainingNow && n > 0);
+		return drainingNow ? END_OF_STREAM : null;
 	}
 
 	private void dispatch(byte[] frame) {
@@ -191,9 +226,22 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 	public void drain(byte[] serverLine) {
 		this.session.endWith(serverLine);
 		this.draining = true;
+		// One more read on a worker, after any read in progress: it answers what has arrived,
+		// then ends with the bye line. Not shutdownInput() first: the channel would then return
+		// end of stream at once, dropping lines that are in the socket's buffer, unread.
+		Executor workers = this.executor;
+		if (workers != null) {
+			try {
+				workers.execute(this::readPacket);
+				return;
+			}
+			catch (RejectedExecutionException ex) {
+				// Every worker busy and the queue full: end at the loop's next read instead.
+			}
+		}
 		try {
-			// Makes the socket readable, so the loop runs readPacket() once more: it ends the
-			// connection with the bye line after any read still in progress has been answered.
+			// Makes the socket readable, so the loop runs readPacket() once more (retried while
+			// the workers are busy); it ends the connection with the bye line.
 			this.channel.shutdownInput();
 		}
 		catch (IOException ex) {

@@ -15,8 +15,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
-import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
-import org.springframework.integration.ip.tcp.connection.TcpNioServerConnectionFactory;
 import org.springframework.integration.ip.tcp.inbound.TcpInboundGateway;
 import org.springframework.integration.ip.tcp.serializer.ByteArrayRawSerializer;
 
@@ -51,12 +49,12 @@ class EchoServerConfiguration {
 				properties.maxLineLength());
 		AbstractServerConnectionFactory factory;
 		if (properties.io() == Io.BLOCKING) {
-			TcpNetServerConnectionFactory net = new TcpNetServerConnectionFactory(properties.port());
+			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(properties.port());
 			net.setTcpNetConnectionSupport(connections);
 			factory = net;
 		}
 		else {
-			TcpNioServerConnectionFactory nio = new TcpNioServerConnectionFactory(properties.port());
+			EchoNioServerConnectionFactory nio = new EchoNioServerConnectionFactory(properties.port());
 			nio.setTcpNioConnectionSupport(connections);
 			factory = nio;
 		}
@@ -119,7 +117,8 @@ class EchoServerConfiguration {
 	EchoServerLifecycle echoServerLifecycle(EchoProperties properties, TcpInboundGateway echoGateway,
 			AbstractServerConnectionFactory factory, ConnectionModel model, ConnectionRegistry registry,
 			ServerStatus status, ApplicationEventPublisher publisher) {
-		return new EchoServerLifecycle(properties, echoGateway, factory, model, registry, status, publisher);
+		return new EchoServerLifecycle(properties, echoGateway, (AcceptControl) factory, model, registry, status,
+				publisher);
 	}
 
 }

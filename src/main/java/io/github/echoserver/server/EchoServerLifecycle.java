@@ -14,7 +14,6 @@ import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
 import org.springframework.integration.ip.tcp.inbound.TcpInboundGateway;
 
 /**
@@ -22,7 +21,7 @@ import org.springframework.integration.ip.tcp.inbound.TcpInboundGateway;
  * <p>
  * Start: start the gateway (and with it the connection factory) and wait until the socket is
  * bound, so that a started context is a listening server or a failed startup. Stop, before the admin HTTP server stops: readiness goes to
- * {@code REFUSING_TRAFFIC}, new connections are closed as they arrive, every open connection
+ * {@code REFUSING_TRAFFIC}, the listening socket is closed, every open connection
  * stops reading, answers the lines it has read and says {@code server bye# shutting down}; what
  * is still open at {@code echo.shutdown-timeout} is closed. Spring Integration has no drain of
  * its own: stopping the factory closes every socket at once and loses replies in flight.
@@ -42,7 +41,7 @@ public class EchoServerLifecycle implements SmartLifecycle {
 
 	private final TcpInboundGateway gateway;
 
-	private final AbstractServerConnectionFactory factory;
+	private final AcceptControl listener;
 
 	private final ConnectionModel model;
 
@@ -54,12 +53,12 @@ public class EchoServerLifecycle implements SmartLifecycle {
 
 	private volatile boolean running;
 
-	public EchoServerLifecycle(EchoProperties properties, TcpInboundGateway gateway,
-			AbstractServerConnectionFactory factory, ConnectionModel model, ConnectionRegistry registry,
+	EchoServerLifecycle(EchoProperties properties, TcpInboundGateway gateway,
+			AcceptControl listener, ConnectionModel model, ConnectionRegistry registry,
 			ServerStatus status, ApplicationEventPublisher publisher) {
 		this.properties = properties;
 		this.gateway = gateway;
-		this.factory = factory;
+		this.listener = listener;
 		this.model = model;
 		this.registry = registry;
 		this.status = status;
@@ -84,8 +83,8 @@ public class EchoServerLifecycle implements SmartLifecycle {
 		Duration timeout = this.properties.shutdownTimeout();
 		long deadline = started + timeout.toNanos();
 		AvailabilityChangeEvent.publish(this.publisher, this, ReadinessState.REFUSING_TRAFFIC);
-		// Connections accepted from now on are closed by the factory at once.
-		this.factory.beforeShutdown();
+		// New clients are refused by the kernel from now on; open connections carry on.
+		this.listener.stopAccepting();
 		int draining = this.registry.active();
 		logger.info("Draining " + draining + " connection(s), at most " + timeout.toMillis() + " ms");
 		for (TrackedConnection connection : this.registry.connections()) {

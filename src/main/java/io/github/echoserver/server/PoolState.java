@@ -1,10 +1,12 @@
 package io.github.echoserver.server;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The workers of a {@link ConnectionModel} at one instant. A field the model does not have
- * (a thread-per-connection model has no queue) is {@code null}, not invented.
+ * (a thread-per-connection model has no queue) is {@code null}, not invented, and shown as
+ * {@code null} in JSON rather than left out.
  *
  * @param kind {@code thread-pool}, {@code thread-per-connection} or {@code virtual-thread-per-connection}
  * @param coreSize threads the pool keeps
@@ -17,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param completedTasks tasks finished
  * @param rejectedTasks tasks refused because the queue was full
  */
+@JsonInclude(JsonInclude.Include.ALWAYS)
 public record PoolState(String kind, @Nullable Integer coreSize, @Nullable Integer maxSize,
 		@Nullable Integer poolSize, int activeThreads, @Nullable Integer largestPoolSize, @Nullable Integer queued,
 		@Nullable Integer queueCapacity, long completedTasks, long rejectedTasks) {

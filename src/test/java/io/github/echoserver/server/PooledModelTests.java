@@ -1,0 +1,129 @@
+package io.github.echoserver.server;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.github.echoserver.connections.ConnectionState;
+import io.github.echoserver.connections.RejectionReason;
+import io.github.echoserver.connections.TrackedConnection;
+import io.github.echoserver.testing.EchoClient;
+import io.github.echoserver.testing.RunningServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code echo.mode=pooled} bounds the work by {@code echo.pool.size}: with blocking I/O each
+ * worker serves one client, {@code queue-capacity} more wait and the next is refused with
+ * {@code server busy#}; with NIO a few workers serve hundreds of connected clients.
+ */
+class PooledModelTests {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	private static final int NIO_CLIENTS = 500;
+
+	@Test
+	void blockingServesPoolSizeClientsQueuesOneAndRefusesTheNext() {
+		try (RunningServer server = RunningServer.start("echo.mode=pooled", "echo.io=blocking", "echo.pool.size=2",
+				"echo.pool.queue-capacity=1");
+				EchoClient first = server.connect();
+				EchoClient second = server.connect()) {
+			assertEchoes(first, "one");
+			assertEchoes(second, "two");
+			try (EchoClient third = server.connect()) {
+				third.sendLine("three");
+				await().atMost(WAIT).untilAsserted(() -> {
+					assertThat(stateOf(server, third)).contains(ConnectionState.WAITING);
+					assertThat(server.registry().waiting()).isEqualTo(1);
+					assertThat(server.context().getBean(ConnectionModel.class).state().queued()).isEqualTo(1);
+				});
+				JsonNode echo = json(server.get("/actuator/echo"));
+				assertThat(echo.path("connections").path("waiting").asInt()).isEqualTo(1);
+				assertThat(echo.path("pool").path("queued").asInt()).isEqualTo(1);
+				assertThat(echo.path("pool").path("activeThreads").asInt()).isEqualTo(2);
+
+				try (EchoClient fourth = server.connect()) {
+					String refusal = new String(fourth.readToEnd(), StandardCharsets.UTF_8);
+					assertThat(refusal).startsWith("server busy# ").endsWith("\r\n");
+					assertThat(refusal.lines()).hasSize(1);
+				}
+				assertThat(server.registry().rejected(RejectionReason.POOL_FULL)).isEqualTo(1);
+				assertThat(server.registry().rejected(RejectionReason.TOO_MANY_CONNECTIONS)).isZero();
+				assertThat(json(server.get("/actuator/echo")).path("connections").path("rejected").asInt())
+					.isEqualTo(1);
+
+				// The served clients are unaffected, and the waiting one still waits.
+				assertEchoes(first, "one again");
+				assertEchoes(second, "two again");
+				assertThat(stateOf(server, third)).contains(ConnectionState.WAITING);
+
+				first.close();
+				assertThat(third.readLine()).isEqualTo("server echo# three");
+				assertEchoes(third, "three again");
+				assertThat(stateOf(server, third)).contains(ConnectionState.SERVING);
+				assertThat(server.registry().waiting()).isZero();
+			}
+		}
+	}
+
+	@Test
+	void nioServesFiveHundredConnectedClientsWithTwoWorkers() {
+		List<EchoClient> clients = new ArrayList<>();
+		try (RunningServer server = RunningServer.start("echo.mode=pooled", "echo.io=nio", "echo.pool.size=2")) {
+			try {
+				for (int i = 0; i < NIO_CLIENTS; i++) {
+					EchoClient client = server.connect();
+					clients.add(client);
+					assertEchoes(client, "first " + i);
+				}
+				assertThat(server.registry().active()).isEqualTo(NIO_CLIENTS);
+				assertThat(server.registry().waiting()).isZero();
+				// Every client has a line in flight at once, then each reads its own reply.
+				for (int i = 0; i < NIO_CLIENTS; i++) {
+					clients.get(i).sendLine("second " + i);
+				}
+				for (int i = 0; i < NIO_CLIENTS; i++) {
+					assertThat(clients.get(i).readLine()).isEqualTo("server echo# second " + i);
+				}
+				assertThat(server.registry().active()).isEqualTo(NIO_CLIENTS);
+				JsonNode pool = json(server.get("/actuator/echo")).path("pool");
+				assertThat(pool.path("maxSize").asInt()).isEqualTo(2);
+				assertThat(pool.path("largestPoolSize").asInt()).isLessThanOrEqualTo(2);
+			}
+			finally {
+				clients.forEach(EchoClient::close);
+			}
+		}
+	}
+
+	private static void assertEchoes(EchoClient client, String line) {
+		client.sendLine(line);
+		assertThat(client.readLine()).isEqualTo("server echo# " + line);
+	}
+
+	private static Optional<ConnectionState> stateOf(RunningServer server, EchoClient client) {
+		return server.registry()
+			.connections()
+			.stream()
+			.filter((connection) -> connection.getRemotePort() == client.localPort())
+			.map(TrackedConnection::getState)
+			.findFirst();
+	}
+
+	private static JsonNode json(HttpResponse<String> response) {
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		return JSON.readTree(response.body());
+	}
+
+}

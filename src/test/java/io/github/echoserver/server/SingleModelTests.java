@@ -1,0 +1,107 @@
+package io.github.echoserver.server;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.github.echoserver.connections.ConnectionState;
+import io.github.echoserver.connections.TrackedConnection;
+import io.github.echoserver.testing.EchoClient;
+import io.github.echoserver.testing.RunningServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code echo.mode=single} has one worker: with blocking I/O it serves one client until that
+ * client leaves while the next one waits, with NIO it serves every client line by line.
+ */
+class SingleModelTests {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	@Test
+	void blockingServesTheSecondClientOnlyAfterTheFirstLeaves() {
+		try (RunningServer server = RunningServer.start("echo.mode=single", "echo.io=blocking");
+				EchoClient first = server.connect();
+				EchoClient second = server.connect()) {
+			first.sendLine("a1");
+			assertThat(first.readLine()).isEqualTo("server echo# a1");
+			second.sendLine("b1");
+			await().atMost(WAIT).untilAsserted(() -> {
+				assertThat(stateOf(server, second)).contains(ConnectionState.WAITING);
+				assertThat(server.registry().waiting()).isEqualTo(1);
+			});
+			assertThat(stateOf(server, first)).contains(ConnectionState.SERVING);
+			JsonNode echo = json(server.get("/actuator/echo"));
+			assertThat(echo.path("connections").path("active").asInt()).isEqualTo(2);
+			assertThat(echo.path("connections").path("waiting").asInt()).isEqualTo(1);
+			assertThat(echo.path("pool").path("maxSize").asInt()).isEqualTo(1);
+			assertThat(adminStateOf(server, second)).isEqualTo("waiting");
+			assertThat(adminStateOf(server, first)).isEqualTo("serving");
+
+			// The first client is still served while the second waits.
+			first.sendLine("a2");
+			assertThat(first.readLine()).isEqualTo("server echo# a2");
+			assertThat(stateOf(server, second)).contains(ConnectionState.WAITING);
+
+			first.close();
+			assertThat(second.readLine()).isEqualTo("server echo# b1");
+			second.sendLine("b2");
+			assertThat(second.readLine()).isEqualTo("server echo# b2");
+			assertThat(stateOf(server, second)).contains(ConnectionState.SERVING);
+			assertThat(server.registry().waiting()).isZero();
+		}
+	}
+
+	@Test
+	void nioServesTwoConnectedClientsInterleavedLineByLineOnOneWorker() {
+		try (RunningServer server = RunningServer.start("echo.mode=single", "echo.io=nio");
+				EchoClient first = server.connect();
+				EchoClient second = server.connect()) {
+			for (int i = 0; i < 20; i++) {
+				first.sendLine("a" + i);
+				assertThat(first.readLine()).isEqualTo("server echo# a" + i);
+				second.sendLine("b" + i);
+				assertThat(second.readLine()).isEqualTo("server echo# b" + i);
+			}
+			assertThat(server.registry().active()).isEqualTo(2);
+			assertThat(server.registry().waiting()).isZero();
+			assertThat(stateOf(server, first)).contains(ConnectionState.SERVING);
+			assertThat(stateOf(server, second)).contains(ConnectionState.SERVING);
+			JsonNode pool = json(server.get("/actuator/echo")).path("pool");
+			assertThat(pool.path("maxSize").asInt()).isEqualTo(1);
+			assertThat(pool.path("largestPoolSize").asInt()).isEqualTo(1);
+		}
+	}
+
+	private static Optional<ConnectionState> stateOf(RunningServer server, EchoClient client) {
+		return server.registry()
+			.connections()
+			.stream()
+			.filter((connection) -> connection.getRemotePort() == client.localPort())
+			.map(TrackedConnection::getState)
+			.findFirst();
+	}
+
+	private static String adminStateOf(RunningServer server, EchoClient client) {
+		for (JsonNode connection : json(server.get("/actuator/echo/connections"))) {
+			if (connection.path("remotePort").asInt() == client.localPort()) {
+				return connection.path("state").asString();
+			}
+		}
+		throw new AssertionError("No connection from port " + client.localPort() + " in the admin API");
+	}
+
+	private static JsonNode json(HttpResponse<String> response) {
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		return JSON.readTree(response.body());
+	}
+
+}
