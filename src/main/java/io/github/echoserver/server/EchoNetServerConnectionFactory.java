@@ -11,6 +11,8 @@ import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionF
  */
 final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory implements AcceptControl {
 
+	private final HarvestInterval harvest = new HarvestInterval();
+
 	EchoNetServerConnectionFactory(int port) {
 		super(port);
 	}
@@ -25,6 +27,13 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 			catch (IOException ex) {
 				// Closing a listening socket: there is nothing left to do if it fails.
 			}
+		}
+	}
+
+	@Override
+	protected void harvestClosedConnections() {
+		if (this.harvest.due()) {
+			super.harvestClosedConnections();
 		}
 	}
 

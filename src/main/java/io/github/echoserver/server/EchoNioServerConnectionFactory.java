@@ -11,6 +11,8 @@ import org.springframework.integration.ip.tcp.connection.TcpNioServerConnectionF
  */
 final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory implements AcceptControl {
 
+	private final HarvestInterval harvest = new HarvestInterval();
+
 	EchoNioServerConnectionFactory(int port) {
 		super(port);
 	}
@@ -37,6 +39,13 @@ final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory
 	public void stop() {
 		setActive(false);
 		super.stop();
+	}
+
+	@Override
+	protected void harvestClosedConnections() {
+		if (this.harvest.due()) {
+			super.harvestClosedConnections();
+		}
 	}
 
 }

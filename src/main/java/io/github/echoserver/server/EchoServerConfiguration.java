@@ -17,6 +17,8 @@ import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
 import org.springframework.integration.ip.tcp.inbound.TcpInboundGateway;
 import org.springframework.integration.ip.tcp.serializer.ByteArrayRawSerializer;
+import org.springframework.integration.support.IdGenerators;
+import org.springframework.util.IdGenerator;
 
 /**
  * Wires the TCP server from {@link EchoProperties}: the concurrency model, the connection
@@ -63,6 +65,7 @@ class EchoServerConfiguration {
 		factory.setTaskExecutor(new ServerExecutor(model));
 		// Framing happens in our connection classes; replies are complete byte arrays.
 		factory.setSerializer(new ByteArrayRawSerializer());
+		factory.setMapper(new EchoMessageMapper());
 		// A reverse DNS lookup per accepted connection would put the resolver on the accept path.
 		factory.setLookupHost(false);
 		factory.setSoTcpNoDelay(true);
@@ -96,6 +99,15 @@ class EchoServerConfiguration {
 		gateway.setAutoStartup(false);
 		gateway.setPhase(EchoServerLifecycle.PHASE - 1);
 		return gateway;
+	}
+
+	/**
+	 * Message ids by counting: nothing here reads them, and the default random UUID per message
+	 * showed in the profile of the per-line path.
+	 */
+	@Bean
+	IdGenerator integrationIdGenerator() {
+		return new IdGenerators.SimpleIncrementingIdGenerator();
 	}
 
 	@Bean
