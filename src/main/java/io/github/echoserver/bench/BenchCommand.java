@@ -1,0 +1,175 @@
+package io.github.echoserver.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.Callable;
+
+import com.sun.management.UnixOperatingSystemMXBean;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code java -jar echo-server.jar bench}: loads a line-echo server and reports replies/s,
+ * bytes/s, latency percentiles, errors and mismatches; the exit code tells scripts whether every
+ * reply came back right.
+ */
+@Command(name = "bench", sortOptions = false, usageHelpAutoWidth = true,
+		description = { "Load a line-echo server: every connection sends lines of printable bytes and checks "
+				+ "each reply, byte for byte, against 'server echo# ' + line + CR LF. Prints a progress line "
+				+ "each second (standard error), then a table and a last line of key=value pairs." },
+		exitCodeListHeading = "%nExit codes:%n",
+		exitCodeList = { "0:every reply came back right, in time", "1:errors, timeouts or mismatching replies",
+				"2:bad usage" })
+public final class BenchCommand implements Callable<Integer> {
+
+	/** loadgen's bounds: every connection keeps a buffer of pipeline x (size + 2) bytes. */
+	private static final int MAX_PIPELINE = 4096;
+
+	private static final int MAX_SIZE = 1 << 20;
+
+	@Parameters(index = "0", arity = "0..1", paramLabel = "host:port", defaultValue = "127.0.0.1:7007",
+			converter = Target.Converter.class,
+			description = "The server; anything but loopback gets a warning (default: ${DEFAULT-VALUE}).")
+	private @Nullable Target target;
+
+	@Option(names = { "-m", "--mode" }, paramLabel = "MODE", defaultValue = "echo",
+			converter = BenchMode.Converter.class,
+			description = "echo: long-lived connections, replies/s and latency; connect: connect, send one line, "
+					+ "check the reply, close, again; hold: open every connection and check it, keep them idle "
+					+ "for the duration, check them again (default: ${DEFAULT-VALUE}).")
+	private BenchMode mode = BenchMode.ECHO;
+
+	@Option(names = { "-c", "--connections" }, paramLabel = "N", defaultValue = "1",
+			description = "Connections; connect mode: parallel connect loops (default: ${DEFAULT-VALUE}).")
+	private int connections;
+
+	@Option(names = { "-p", "--pipeline" }, paramLabel = "K", defaultValue = "1",
+			description = "Echo mode: lines in flight per connection; 1 is a closed loop, the next line leaves "
+					+ "when the reply is in; at most 4096 (default: ${DEFAULT-VALUE}).")
+	private int pipeline;
+
+	@Option(names = { "-s", "--size" }, paramLabel = "BYTES", defaultValue = "16",
+			description = "Payload bytes per line, CR LF excluded; at most 1 MiB (default: ${DEFAULT-VALUE}).")
+	private int size;
+
+	@Option(names = { "-w", "--warmup" }, paramLabel = "SECONDS", defaultValue = "1",
+			description = "Seconds of load before the measured window; echo and connect modes "
+					+ "(default: ${DEFAULT-VALUE}).")
+	private int warmup;
+
+	@Option(names = { "-d", "--duration" }, paramLabel = "SECONDS", defaultValue = "10",
+			description = "The measured window; hold mode: how long the connections stay idle "
+					+ "(default: ${DEFAULT-VALUE}).")
+	private int duration;
+
+	@Option(names = { "-t", "--threads" }, paramLabel = "N", defaultValue = "1",
+			description = "I/O threads, one selector each, sharing the connections (default: ${DEFAULT-VALUE}).")
+	private int threads;
+
+	@Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "5",
+			description = "A connect, a reply or a connect cycle slower than this is an error; hold mode: how long "
+					+ "to wait for the final replies (default: ${DEFAULT-VALUE}).")
+	private int timeout;
+
+	@Option(names = "--ramp", paramLabel = "SECONDS", defaultValue = "60",
+			description = "Hold mode: bound on opening and checking every connection (default: ${DEFAULT-VALUE}).")
+	private int ramp;
+
+	@Option(names = "--max-duration", paramLabel = "SECONDS",
+			description = "Hard limit of the whole run: past it the bench stops whatever the server does, and exits "
+					+ "with 1 (default: warm-up + duration + 30, connect mode + timeout, hold mode: ramp + "
+					+ "duration + timeout + 30).")
+	private @Nullable Integer maxDuration;
+
+	@Option(names = { "-q", "--quiet" }, description = "Print only the last line, the key=value summary.")
+	private boolean quiet;
+
+	@Option(names = { "-h", "--help" }, usageHelp = true, description = "Show this help and exit.")
+	private boolean help;
+
+	/** Set by picocli before {@link #call()}: where to print, and how to report bad usage. */
+	@Spec
+	private @Nullable CommandSpec spec;
+
+	@Override
+	public Integer call() throws InterruptedException {
+		CommandSpec commandSpec = requireSpec();
+		BenchSettings settings = settings(commandSpec);
+		PrintWriter err = commandSpec.commandLine().getErr();
+		warnAboutTheEnvironment(settings, err);
+		Report report = new Report(settings, commandSpec.commandLine().getOut(), err);
+		try {
+			LoadTotals totals = new BenchRun(settings, report).run();
+			report.result(totals);
+			return totals.failed() ? 1 : 0;
+		}
+		catch (IOException ex) {
+			err.println("bench: " + ex.getMessage());
+			return 1;
+		}
+	}
+
+	/** Check the options together; what cannot work is bad usage (exit code 2), not a failed run. */
+	private BenchSettings settings(CommandSpec commandSpec) {
+		Target server = this.target;
+		if (server == null) {
+			throw new ParameterException(commandSpec.commandLine(), "no host:port");
+		}
+		atLeast(commandSpec, "--connections", this.connections, 1);
+		within(commandSpec, "--pipeline", this.pipeline, 1, MAX_PIPELINE);
+		within(commandSpec, "--size", this.size, 1, MAX_SIZE);
+		atLeast(commandSpec, "--warmup", this.warmup, 0);
+		atLeast(commandSpec, "--duration", this.duration, 1);
+		atLeast(commandSpec, "--threads", this.threads, 1);
+		atLeast(commandSpec, "--timeout", this.timeout, 1);
+		atLeast(commandSpec, "--ramp", this.ramp, 1);
+		if (this.pipeline > 1 && this.mode != BenchMode.ECHO) {
+			throw new ParameterException(commandSpec.commandLine(),
+					"--pipeline applies to echo mode only: " + this.mode.value() + " sends one line at a time");
+		}
+		// Hold mode has no warm-up: its window is the whole run, as in loadgen.
+		int warmupSeconds = (this.mode == BenchMode.HOLD) ? 0 : this.warmup;
+		int limit = (this.maxDuration != null) ? this.maxDuration
+				: BenchSettings.defaultMaxDuration(this.mode, warmupSeconds, this.duration, this.timeout, this.ramp);
+		atLeast(commandSpec, "--max-duration", limit, 1);
+		return new BenchSettings(this.mode, server, this.connections, this.pipeline, this.size, warmupSeconds,
+				this.duration, Math.min(this.threads, this.connections), this.timeout, this.ramp, limit, this.quiet);
+	}
+
+	private static void atLeast(CommandSpec commandSpec, String option, int value, int minimum) {
+		within(commandSpec, option, value, minimum, Integer.MAX_VALUE);
+	}
+
+	private static void within(CommandSpec commandSpec, String option, int value, int minimum, int maximum) {
+		if (value < minimum || value > maximum) {
+			throw new ParameterException(commandSpec.commandLine(), option + " must be at least " + minimum
+					+ ((maximum < Integer.MAX_VALUE) ? " and at most " + maximum : "") + ", got " + value);
+		}
+	}
+
+	private static void warnAboutTheEnvironment(BenchSettings settings, PrintWriter err) {
+		if (!settings.target().isLoopback()) {
+			err.println("bench: warning: " + settings.target() + " is not a loopback address");
+		}
+		if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+				&& settings.connections() + 64 > unix.getMaxFileDescriptorCount()) {
+			err.println("bench: warning: the open-file limit (" + unix.getMaxFileDescriptorCount() + ") is below "
+					+ settings.connections() + " connections + 64");
+		}
+		err.flush();
+	}
+
+	private CommandSpec requireSpec() {
+		if (this.spec == null) {
+			throw new IllegalStateException("BenchCommand runs through picocli's CommandLine");
+		}
+		return this.spec;
+	}
+
+}

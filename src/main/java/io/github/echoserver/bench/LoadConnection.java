@@ -1,0 +1,338 @@
+package io.github.echoserver.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One client socket of the load: the requests it has queued and sent, the send time of each
+ * reply it is owed, and the byte-for-byte check of the replies as their bytes arrive, split
+ * across reads however the network likes. Used by one I/O thread only.
+ */
+final class LoadConnection {
+
+	/** Where the socket is in its life. */
+	enum State {
+
+		/** No socket yet. */
+		IDLE,
+
+		/** Non-blocking connect in progress. */
+		CONNECTING,
+
+		/** Connected: requests and replies flow. */
+		OPEN,
+
+		/** Closed, by us or by the server. */
+		CLOSED
+
+	}
+
+	/** Told about every complete reply line, in order. */
+	interface ReplyListener {
+
+		/**
+		 * One reply line has arrived.
+		 * @param connection the connection it came on
+		 * @param sequence the request it answers, or -1 for a line no request was waiting for
+		 * @param matches whether it is, byte for byte, the reply owed to that request
+		 * @param sentAt {@link System#nanoTime()} when the request was queued, or -1
+		 * @param now when the bytes were read
+		 */
+		void onReply(LoadConnection connection, long sequence, boolean matches, long sentAt, long now);
+
+	}
+
+	final int id;
+
+	private final PayloadGenerator payloads;
+
+	/** Requests queued but not yet written; write mode. Never overflows: at most the pipeline is owed. */
+	private final ByteBuffer out;
+
+	/** Send times of the requests still owed a reply, indexed by sequence modulo the pipeline. */
+	private final long[] sentAt;
+
+	/** The reply owed to request {@link #received}, regenerated when its first byte arrives. */
+	private final byte[] expected;
+
+	private @Nullable SocketChannel channel;
+
+	private @Nullable SelectionKey key;
+
+	private State state = State.IDLE;
+
+	/** When the last connect started (connect mode: when the cycle started). */
+	private long connectStartedAt;
+
+	/** Requests queued, replies consumed: their difference is what the server owes. */
+	private long sent;
+
+	private long received;
+
+	/** The sequence whose late reply has already been counted as a timeout, so it counts once. */
+	private long timedOutSequence = -1;
+
+	/** Matching replies on this connection (all phases, and the measured ones). */
+	long goodReplies;
+
+	long measuredReplies;
+
+	/** Connect mode: when a failed or finished cycle may start again. */
+	long restartAt;
+
+	private boolean inLine;
+
+	private int linePosition;
+
+	private boolean lineMatches;
+
+	private boolean lineOwed;
+
+	/** Where the line just ended lies in the bytes being checked, for {@link #describeLastLine()}. */
+	private byte[] lastLineBytes = new byte[0];
+
+	private int lastLineFrom;
+
+	private int lastLineTo;
+
+	private boolean lastLineCut;
+
+	LoadConnection(int id, PayloadGenerator payloads, int pipeline) {
+		this.id = id;
+		this.payloads = payloads;
+		int slots = Math.max(pipeline, 2);
+		this.out = ByteBuffer.allocate(slots * payloads.requestLength());
+		this.sentAt = new long[slots];
+		this.expected = new byte[payloads.replyLength()];
+	}
+
+	State state() {
+		return this.state;
+	}
+
+	boolean isOpen() {
+		return this.state == State.OPEN;
+	}
+
+	long connectStartedAt() {
+		return this.connectStartedAt;
+	}
+
+	long sent() {
+		return this.sent;
+	}
+
+	long received() {
+		return this.received;
+	}
+
+	/**
+	 * Start a non-blocking connect; a new cycle starts from zero requests.
+	 * @return whether the connection is already established (loopback may do that at once)
+	 */
+	boolean connect(Selector selector, InetSocketAddress address, long now) throws IOException {
+		this.sent = 0;
+		this.received = 0;
+		this.timedOutSequence = -1;
+		this.inLine = false;
+		this.out.clear();
+		this.connectStartedAt = now;
+		SocketChannel socket = SocketChannel.open();
+		this.channel = socket;
+		this.state = State.CONNECTING;
+		socket.configureBlocking(false);
+		socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+		boolean connected = socket.connect(address);
+		this.key = socket.register(selector, connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, this);
+		if (connected) {
+			this.state = State.OPEN;
+		}
+		return connected;
+	}
+
+	/** Complete a connect the selector reported; throws what the connect failed with. */
+	void finishConnect() throws IOException {
+		if (requireChannel().finishConnect()) {
+			this.state = State.OPEN;
+			requireKey().interestOps(SelectionKey.OP_READ);
+		}
+	}
+
+	/** Queue the next request; it leaves on the next {@link #flush()}. */
+	void queueRequest(long now) {
+		this.payloads.writeRequest(this.id, this.sent, this.out);
+		this.sentAt[(int) (this.sent % this.sentAt.length)] = now;
+		this.sent++;
+	}
+
+	boolean hasOutput() {
+		return this.out.position() > 0;
+	}
+
+	/**
+	 * Write what is queued, as far as the socket takes it; the rest waits for OP_WRITE.
+	 * @return the bytes written
+	 */
+	int flush() throws IOException {
+		this.out.flip();
+		int written = requireChannel().write(this.out);
+		this.out.compact();
+		int wanted = SelectionKey.OP_READ | (hasOutput() ? SelectionKey.OP_WRITE : 0);
+		SelectionKey selectionKey = requireKey();
+		if (selectionKey.interestOps() != wanted) {
+			selectionKey.interestOps(wanted);
+		}
+		return written;
+	}
+
+	/**
+	 * Read what the socket has.
+	 * @return the bytes read, 0 if none, -1 at end of stream
+	 */
+	int read(ByteBuffer buffer) throws IOException {
+		buffer.clear();
+		return requireChannel().read(buffer);
+	}
+
+	/**
+	 * Check reply bytes against the replies owed, one byte at a time, so a reply split across
+	 * reads is checked as it comes and no reply is ever buffered. A line ends at LF; it matches
+	 * when every byte and its length are those of the owed reply. Stops when a listener closes
+	 * the connection: what follows belongs to nobody.
+	 */
+	void accept(byte[] bytes, int from, int to, long now, ReplyListener listener) {
+		int lineStart = from;
+		for (int i = from; i < to && this.state != State.CLOSED; i++) {
+			if (!this.inLine) {
+				startLine();
+				lineStart = i;
+			}
+			byte b = bytes[i];
+			if (b == '\n') {
+				this.lastLineBytes = bytes;
+				this.lastLineFrom = lineStart;
+				this.lastLineTo = i + 1;
+				this.lastLineCut = lineStart == from && this.linePosition > i - from;
+				endLine(now, listener);
+			}
+			else if (this.linePosition < this.expected.length - 1) {
+				this.lineMatches &= this.expected[this.linePosition] == b;
+				this.linePosition++;
+			}
+			else {
+				// Longer than any right reply: stop counting, so a line without end never overflows.
+				this.lineMatches = false;
+			}
+		}
+	}
+
+	private void startLine() {
+		this.inLine = true;
+		this.linePosition = 0;
+		this.lineOwed = this.received < this.sent;
+		this.lineMatches = this.lineOwed;
+		if (this.lineOwed) {
+			this.payloads.writeReply(this.id, this.received, this.expected);
+		}
+	}
+
+	private void endLine(long now, ReplyListener listener) {
+		this.inLine = false;
+		if (!this.lineOwed) {
+			listener.onReply(this, -1, false, -1, now);
+			return;
+		}
+		boolean matches = this.lineMatches && this.linePosition == this.expected.length - 1;
+		long sequence = this.received++;
+		listener.onReply(this, sequence, matches, this.sentAt[(int) (sequence % this.sentAt.length)], now);
+	}
+
+	/**
+	 * The line just checked and the reply that was owed, printable, for a listener that reports a
+	 * mismatch; only the part of the line in the current read is known.
+	 */
+	String describeLastLine() {
+		String got = (this.lastLineCut ? "..." : "") + printable(this.lastLineBytes, this.lastLineFrom, this.lastLineTo);
+		return this.lineOwed ? "got \"" + got + "\", expected \"" + printable(this.expected, 0, this.expected.length) + "\""
+				: "got \"" + got + "\" when no reply was owed";
+	}
+
+	private static String printable(byte[] bytes, int from, int to) {
+		StringBuilder text = new StringBuilder();
+		for (int i = from; i < to && text.length() < 120; i++) {
+			int b = bytes[i] & 0xff;
+			if (b == '\r') {
+				text.append("\\r");
+			}
+			else if (b == '\n') {
+				text.append("\\n");
+			}
+			else if (b >= 0x20 && b < 0x7f && b != '\\' && b != '"') {
+				text.append((char) b);
+			}
+			else {
+				text.append(String.format("\\x%02x", b));
+			}
+		}
+		return text.toString();
+	}
+
+	/**
+	 * Whether the oldest owed reply is later than {@code timeoutNanos}; true once per request,
+	 * so a stalled connection is one timeout, not one per check.
+	 */
+	boolean replyOverdue(long now, long timeoutNanos) {
+		if (this.state != State.OPEN || this.received >= this.sent || this.timedOutSequence == this.received) {
+			return false;
+		}
+		if (now - this.sentAt[(int) (this.received % this.sentAt.length)] <= timeoutNanos) {
+			return false;
+		}
+		this.timedOutSequence = this.received;
+		return true;
+	}
+
+	/** Whether request {@code sequence} was already counted as a timeout. */
+	boolean timedOut(long sequence) {
+		return this.timedOutSequence == sequence;
+	}
+
+	void close() {
+		if (this.key != null) {
+			this.key.cancel();
+		}
+		if (this.channel != null) {
+			try {
+				this.channel.close();
+			}
+			catch (IOException ex) {
+				// closing a load socket: nothing left to do with it
+			}
+		}
+		this.channel = null;
+		this.key = null;
+		this.state = State.CLOSED;
+	}
+
+	private SocketChannel requireChannel() throws IOException {
+		if (this.channel == null) {
+			throw new IOException("connection " + this.id + " has no socket");
+		}
+		return this.channel;
+	}
+
+	private SelectionKey requireKey() throws IOException {
+		if (this.key == null) {
+			throw new IOException("connection " + this.id + " is not registered");
+		}
+		return this.key;
+	}
+
+}

@@ -1,0 +1,223 @@
+package io.github.echoserver.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+import io.github.echoserver.testing.RunningServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The bench command run in-process, as {@code java -jar echo-server.jar bench} runs it, against
+ * the real server (pooled + nio, so every connection is served) and against servers that
+ * misbehave. Each run is one or two seconds.
+ */
+@Timeout(60)
+class BenchCommandTests {
+
+	private static final List<String> COMMON_KEYS = List.of("mode", "conns", "threads", "size", "pipeline",
+			"warmup_s", "duration_s", "conn_ok", "conn_fail", "conn_closed", "conns_with_reply", "p50_us", "p90_us",
+			"p99_us", "p999_us", "max_us", "mean_us", "errors", "mismatches", "timeouts", "connect_ms");
+
+	private static RunningServer server;
+
+	@BeforeAll
+	static void startServer() {
+		server = RunningServer.start("echo.io=nio", "echo.pool.size=2");
+	}
+
+	@AfterAll
+	static void stopServer() {
+		server.close();
+	}
+
+	@Test
+	void echoModeGetsEveryReplyRight() {
+		Run run = bench("-c", "4", "-w", "0", "-d", "1", target());
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		Map<String, String> summary = run.summary();
+		assertThat(summary).containsKeys(COMMON_KEYS.toArray(String[]::new))
+			.containsKeys("replies", "rps", "rx_Bps", "tx_Bps", "outstanding", "per_conn_min", "per_conn_p50",
+					"per_conn_max")
+			.containsEntry("mode", "echo")
+			.containsEntry("conn_ok", "4")
+			.containsEntry("conns_with_reply", "4")
+			.containsEntry("errors", "0")
+			.containsEntry("mismatches", "0");
+		assertThat(Long.parseLong(summary.get("replies"))).isPositive();
+		assertThat(Double.parseDouble(summary.get("p99_us"))).isPositive();
+		assertThat(run.out()).contains("latency µs", "replies", "throughput", "mismatches");
+		assertThat(run.err()).contains("replies/s");
+	}
+
+	@Test
+	void pipelinedEchoOnTwoThreadsGetsEveryReplyRight() {
+		Run run = bench("-c", "4", "-p", "16", "-t", "2", "-s", "100", "-w", "0", "-d", "1", target());
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		assertThat(run.summary()).containsEntry("pipeline", "16")
+			.containsEntry("threads", "2")
+			.containsEntry("conns_with_reply", "4")
+			.containsEntry("errors", "0")
+			.containsEntry("mismatches", "0");
+		assertThat(Long.parseLong(run.summary().get("replies"))).isPositive();
+	}
+
+	@Test
+	void connectModeCompletesCycles() {
+		Run run = bench("-m", "connect", "-c", "2", "-w", "0", "-d", "1", target());
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		assertThat(run.summary()).containsKeys(COMMON_KEYS.toArray(String[]::new))
+			.containsKeys("connects", "cps")
+			.containsEntry("mode", "connect")
+			.containsEntry("errors", "0")
+			.containsEntry("mismatches", "0");
+		assertThat(Long.parseLong(run.summary().get("connects"))).isPositive();
+	}
+
+	@Test
+	void holdModeKeepsEveryConnectionAndChecksItTwice() {
+		Run run = bench("-m", "hold", "-c", "200", "-d", "1", target());
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		assertThat(run.summary()).containsKeys(COMMON_KEYS.toArray(String[]::new))
+			.containsEntry("mode", "hold")
+			.containsEntry("conn_ok", "200")
+			.containsEntry("answered_initial", "200")
+			.containsEntry("held_open", "200")
+			.containsEntry("closed_during_hold", "0")
+			.containsEntry("answered_final", "200")
+			.containsEntry("errors", "0")
+			.containsEntry("mismatches", "0");
+	}
+
+	@Test
+	void aWrongByteInEveryReplyIsCountedAndExitsWithOne() throws IOException {
+		try (ServerSocket wrongServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			Thread serving = new Thread(() -> answerWithAWrongByte(wrongServer), "wrong-byte-server");
+			serving.setDaemon(true);
+			serving.start();
+			Run run = bench("-c", "2", "-w", "0", "-d", "1", "127.0.0.1:" + wrongServer.getLocalPort());
+			assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+			assertThat(run.summary()).containsEntry("replies", "0").containsEntry("errors", "0");
+			assertThat(Long.parseLong(run.summary().get("mismatches"))).isPositive();
+			assertThat(run.out()).contains("first mismatch", "request 0: got \"server echo# !");
+		}
+	}
+
+	@Test
+	void aPortWithNobodyListeningIsAnErrorNotACrash() throws IOException {
+		int port;
+		try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			port = free.getLocalPort();
+		}
+		Run run = bench("-c", "3", "-w", "0", "-d", "1", "127.0.0.1:" + port);
+		assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+		assertThat(run.summary()).containsEntry("conn_ok", "0").containsEntry("conn_fail", "3");
+		assertThat(run.out()).contains("first error", "connect");
+	}
+
+	@Test
+	void theHardLimitEndsTheRunWhateverTheServerDoes() {
+		long start = System.nanoTime();
+		Run run = bench("-c", "2", "-w", "0", "-d", "30", "--max-duration", "1", target());
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+		assertThat(run.exitCode()).isEqualTo(1);
+		assertThat(run.err()).contains("hard time limit of 1 s reached");
+		assertThat(run.summary()).containsEntry("mismatches", "0");
+	}
+
+	@Test
+	void helpListsTheOptionsAndExitsWithZero() {
+		Run run = bench("--help");
+		assertThat(run.exitCode()).isZero();
+		assertThat(run.out()).contains("Usage: bench", "--connections", "--pipeline", "--size", "--warmup",
+				"--duration", "--mode", "--threads", "--timeout", "--max-duration", "host:port",
+				"default: 127.0.0.1:7007", "Exit codes:");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "--bogus", "-c 0", "-m nope", "-m hold -p 4", "-p 5000", "-s 0", "-d 0", "localhost", "127.0.0.1:99999" })
+	void badUsageExitsWithTwo(String args) {
+		Run run = bench(args.split(" "));
+		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+		assertThat(run.err()).contains("Usage: bench");
+	}
+
+	private static String target() {
+		return "127.0.0.1:" + server.tcpPort();
+	}
+
+	private static Run bench(String... args) {
+		StringWriter out = new StringWriter();
+		StringWriter err = new StringWriter();
+		int exitCode = new CommandLine(new BenchCommand()).setOut(new PrintWriter(out, true))
+			.setErr(new PrintWriter(err, true))
+			.execute(args);
+		return new Run(exitCode, out.toString(), err.toString());
+	}
+
+	/** Replies "server echo# " and the line with its first byte changed, until the client leaves. */
+	private static void answerWithAWrongByte(ServerSocket wrongServer) {
+		while (!wrongServer.isClosed()) {
+			try {
+				Socket socket = wrongServer.accept();
+				socket.setSoTimeout(10_000);
+				Thread connection = new Thread(() -> {
+					try (socket;
+							BufferedReader in = new BufferedReader(
+									new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))) {
+						OutputStream out = socket.getOutputStream();
+						for (String line = in.readLine(); line != null; line = in.readLine()) {
+							out.write(("server echo# !" + line.substring(1) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+						}
+					}
+					catch (IOException ex) {
+						// the bench closed the connection: this fake server is done with it
+					}
+				});
+				connection.setDaemon(true);
+				connection.start();
+			}
+			catch (IOException ex) {
+				return; // closed by the test
+			}
+		}
+	}
+
+	private record Run(int exitCode, String out, String err) {
+
+		/** The last line of standard output as key=value pairs. */
+		Map<String, String> summary() {
+			String[] lines = this.out.strip().split("\n");
+			Map<String, String> pairs = new LinkedHashMap<>();
+			for (String pair : lines[lines.length - 1].strip().split(" ")) {
+				int equals = pair.indexOf('=');
+				if (equals > 0) {
+					pairs.put(pair.substring(0, equals), pair.substring(equals + 1));
+				}
+			}
+			return pairs;
+		}
+
+	}
+
+}
