@@ -28,8 +28,8 @@ import org.springframework.messaging.Message;
  * A blocking (TcpNet) connection that frames with a {@link io.github.echoserver.protocol.FrameDecoder}.
  * <p>
  * Spring Integration's loop stays as it is: {@code run()} publishes the open event and turns
- * {@link #getPayload()} results into messages for the inbound gateway, whose reply comes back
- * through {@link #send(Message)} on the same thread. What changes is the reading (8 KiB per
+ * {@link #getPayload()} results into messages for the inbound channel adapter, whose flow sends
+ * the reply back through {@link #send(Message)} on the same thread. What changes is the reading (8 KiB per
  * call instead of the stock deserializers' one byte per call, DESIGN.md §3 point 5), the
  * writing (pipelined lines decoded from one read are flushed once, after the last reply), and
  * how reading ends: with the right server line, logged at the right level.
@@ -76,9 +76,9 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	private @Nullable LineTooLongException tooLong;
 
-	private @Nullable TcpListener gateway;
+	private @Nullable TcpListener inbound;
 
-	private @Nullable TcpListener guardedGateway;
+	private @Nullable TcpListener guardedInbound;
 
 	EchoNetConnection(Socket socket, boolean lookupHost, @Nullable ApplicationEventPublisher publisher,
 			@Nullable String factoryName, ConnectionSession session) {
@@ -189,7 +189,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	}
 
 	/**
-	 * The gateway, guarded: Spring Integration would log a failure while handling a line and
+	 * The inbound adapter, guarded: Spring Integration would log a failure while handling a line and
 	 * read on, leaving the client without that reply for ever. Here the client gets
 	 * {@code server error#} and this connection ends; the worker and every other connection
 	 * carry on.
@@ -197,9 +197,9 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	@Override
 	public @Nullable TcpListener getListener() {
 		TcpListener listener = super.getListener();
-		if (listener != null && listener != this.gateway) {
-			this.gateway = listener;
-			this.guardedGateway = (message) -> {
+		if (listener != null && listener != this.inbound) {
+			this.inbound = listener;
+			this.guardedInbound = (message) -> {
 				try {
 					listener.onMessage(message);
 				}
@@ -208,7 +208,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 				}
 			};
 		}
-		return (listener != null) ? this.guardedGateway : null;
+		return (listener != null) ? this.guardedInbound : null;
 	}
 
 	private void failed(RuntimeException ex) {
@@ -231,7 +231,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 		return true;
 	}
 
-	/** A reply from the gateway; held back while more decoded lines wait, so a batch costs one flush. */
+	/** A reply from the flow; held back while more decoded lines wait, so a batch costs one flush. */
 	@Override
 	public void send(Message<?> message) {
 		byte[] reply = (byte[]) message.getPayload();

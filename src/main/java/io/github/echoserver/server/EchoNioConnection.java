@@ -27,8 +27,8 @@ import org.springframework.messaging.Message;
  * readable, and re-arms the socket only after it returns, so reads of one connection never
  * overlap. The stock connection copies the bytes into a pipe and runs a second "assembler" task
  * that blocks while a line is incomplete: a client trickling half a line would hold a worker,
- * and one shared pool deadlocks (DESIGN.md §3 point 4). Here the read, the framing, the gateway
- * call for each line and one write of all the replies happen in that single task, and a
+ * and one shared pool deadlocks (DESIGN.md §3 point 4). Here the read, the framing, the flow
+ * for each line and one write of all the replies happen in that single task, and a
  * partial line waits in the decoder, holding no thread.
  */
 final class EchoNioConnection extends TcpNioConnection implements ConnectionHandle {
@@ -122,7 +122,7 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 	}
 
 	/**
-	 * One read: every complete line in it goes to the gateway; returns non-null at end of stream.
+	 * One read: every complete line in it goes to the inbound adapter; returns non-null at end of stream.
 	 * Once the drain has begun, it reads on until nothing more has arrived, then ends.
 	 */
 	private @Nullable Exception readAndDispatch() throws IOException {
@@ -165,7 +165,7 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 		return (this.currentFrame != null) ? this.currentFrame : new byte[0];
 	}
 
-	/** A reply from the gateway: batched when it comes from this connection's read, else written now. */
+	/** A reply from the flow: batched when it comes from this connection's read, else written now. */
 	@Override
 	public void send(Message<?> message) {
 		byte[] reply = (byte[]) message.getPayload();

@@ -14,12 +14,12 @@ import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.integration.ip.tcp.inbound.TcpInboundGateway;
+import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
 
 /**
  * Starts the TCP listener, and on shutdown drains it (DESIGN.md §6).
  * <p>
- * Start: start the gateway (and with it the connection factory) and wait until the socket is
+ * Start: start the inbound adapter (and with it the connection factory) and wait until the socket is
  * bound, so that a started context is a listening server or a failed startup. Stop, before the admin HTTP server stops: readiness goes to
  * {@code REFUSING_TRAFFIC}, the listening socket is closed, every open connection
  * stops reading, answers the lines it has read and says {@code server bye# shutting down}; what
@@ -39,7 +39,7 @@ public class EchoServerLifecycle implements SmartLifecycle {
 
 	private final EchoProperties properties;
 
-	private final TcpInboundGateway gateway;
+	private final TcpReceivingChannelAdapter inbound;
 
 	private final AcceptControl listener;
 
@@ -53,11 +53,11 @@ public class EchoServerLifecycle implements SmartLifecycle {
 
 	private volatile boolean running;
 
-	EchoServerLifecycle(EchoProperties properties, TcpInboundGateway gateway,
+	EchoServerLifecycle(EchoProperties properties, TcpReceivingChannelAdapter inbound,
 			AcceptControl listener, ConnectionModel model, ConnectionRegistry registry,
 			ServerStatus status, ApplicationEventPublisher publisher) {
 		this.properties = properties;
-		this.gateway = gateway;
+		this.inbound = inbound;
 		this.listener = listener;
 		this.model = model;
 		this.registry = registry;
@@ -68,7 +68,7 @@ public class EchoServerLifecycle implements SmartLifecycle {
 	@Override
 	public void start() {
 		// The lifecycle processor may have started the factory already, as our dependency.
-		this.gateway.start();
+		this.inbound.start();
 		this.status.awaitListening(LISTEN_TIMEOUT_MILLIS);
 		this.running = true;
 	}
@@ -98,7 +98,7 @@ public class EchoServerLifecycle implements SmartLifecycle {
 				connection.getHandle().close();
 			}
 		}
-		this.gateway.stop();
+		this.inbound.stop();
 		this.model.shutdown(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)).plusMillis(100));
 		logger.info("Drained " + draining + " connection(s) in " + (System.nanoTime() - started) / 1_000_000 + " ms");
 	}

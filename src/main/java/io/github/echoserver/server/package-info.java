@@ -1,5 +1,5 @@
 /**
- * The TCP server: the Spring Integration connection factory and inbound gateway, the
+ * The TCP server: the Spring Integration connection factory and channel adapters, the
  * concurrency models that give connections their threads, the connection classes that read
  * frames and write replies, and the drain on shutdown.
  */
