@@ -53,7 +53,8 @@ class BenchCommandTests {
 
 	@Test
 	void echoModeGetsEveryReplyRight() {
-		Run run = bench("-c", "4", "-w", "0", "-d", "1", target());
+		// Two seconds, so that at least one progress line (one per second) is printed before the end.
+		Run run = bench("-c", "4", "-w", "0", "-d", "2", target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		Map<String, String> summary = run.summary();
 		assertThat(summary).containsKeys(COMMON_KEYS.toArray(String[]::new))
