@@ -39,8 +39,9 @@ median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2)
 # start_server KIND PIN: starts the server on $PORT (its own PID in SPID, no wrapper shell)
 start_server() {
 	local kind=$1 pin=$2 log=$RAW/server-$PORT.log
-	# Ours: loopback like the anchors, admin HTTP on any free port, room for 19,000 connections.
-	local ours=(--echo.address=127.0.0.1 --echo.port="$PORT" --server.port=0 --echo.max-connections=19500)
+	# Ours: loopback like the anchors, admin HTTP on any free port, room for 19,000 connections,
+	# and the anchors' listen backlog (4096): with the default 128 a burst of connects waits for SYN retransmits.
+	local ours=(--echo.address=127.0.0.1 --echo.port="$PORT" --server.port=0 --echo.max-connections=19500 --echo.backlog=4096)
 	local cmd=()
 	case $kind in
 		# shellcheck disable=SC2206

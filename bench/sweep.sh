@@ -84,7 +84,7 @@ sample_peak() { # PID FILE: writes "rss_kb threads" peaks until the PID's sample
 
 echo "server,case,rate,p50_us,p99_us,p999_us,conns_with_reply,errors,mismatches,srv_rss_mb,srv_threads" >"$OUT.csv"
 {
-	echo "Sweep of $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores; client: $CLIENT; JVM flags: $JAVA_OPTS;"
+	echo "Sweep of $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores; client: $CLIENT; JVM flags: $JAVA_OPTS; server args besides the model: --echo.backlog=4096 --echo.max-connections=19000;"
 	echo "cases $CASES; $DUR s measured (+ $WARMUP s warm-up); rate = replies/s, or connections/s for churn."
 	echo
 	echo "| server | case | rate | p50 µs | p99 µs | p99.9 µs | conns answered | errors | mismatches | peak RSS MB | peak threads |"
@@ -142,7 +142,7 @@ for model in $MODELS; do
 	log=$(mktemp)
 	# shellcheck disable=SC2046,SC2086
 	"$java_cmd" $JAVA_OPTS -jar "$JAR" $(model_args "$model") --echo.address=127.0.0.1 --echo.port="$PORT" \
-		--server.port=0 --echo.max-connections=19000 >"$log" 2>&1 &
+		--server.port=0 --echo.max-connections=19000 --echo.backlog=4096 >"$log" 2>&1 &
 	server=$!
 	for _ in $(seq 1 600); do
 		grep -q "Echo server listening" "$log" && break

@@ -1,8 +1,15 @@
 package io.github.echoserver.server;
 
 import java.io.IOException;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Collections;
+import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.integration.ip.tcp.connection.TcpNioConnection;
 import org.springframework.integration.ip.tcp.connection.TcpNioServerConnectionFactory;
 
 /**
@@ -12,6 +19,8 @@ import org.springframework.integration.ip.tcp.connection.TcpNioServerConnectionF
 final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory implements AcceptControl {
 
 	private final HarvestInterval harvest = new HarvestInterval();
+
+	private final HarvestInterval walk = new HarvestInterval();
 
 	EchoNioServerConnectionFactory(int port) {
 		super(port);
@@ -39,6 +48,20 @@ final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory
 	public void stop() {
 		setActive(false);
 		super.stop();
+	}
+
+	/**
+	 * Spring Integration walks every connection after each select that returned no key, and
+	 * its own wake-up after every read makes that most selects: with 1,000 connections the
+	 * select loop spent a third of the server's CPU in that walk (JFR). The walk only drops
+	 * closed channels from the factory's map and applies the socket timeout, which we do not use
+	 * (the idle timeout is the registry's); once per interval is enough.
+	 */
+	@Override
+	protected void processNioSelections(int selectionCount, Selector selector, @Nullable ServerSocketChannel server,
+			Map<SocketChannel, TcpNioConnection> connectionMap) {
+		super.processNioSelections(selectionCount, selector, server,
+				this.walk.due() ? connectionMap : Collections.emptyMap());
 	}
 
 	@Override
