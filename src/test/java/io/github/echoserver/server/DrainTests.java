@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -18,7 +17,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.github.echoserver.connections.ConnectionState;
-import io.github.echoserver.connections.TrackedConnection;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
@@ -128,7 +126,7 @@ class DrainTests {
 				EchoClient waiting = server.connect()) {
 			assertEchoes(served, "served");
 			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-				assertThat(stateOf(server, waiting)).contains(ConnectionState.WAITING);
+				assertThat(server.stateOf(waiting)).contains(ConnectionState.WAITING);
 				assertThat(server.registry().waiting()).isEqualTo(1);
 			});
 
@@ -170,14 +168,6 @@ class DrainTests {
 		assertThat(client.readLine()).isEqualTo("server echo# " + line);
 	}
 
-	private static Optional<ConnectionState> stateOf(RunningServer server, EchoClient client) {
-		return server.registry()
-			.connections()
-			.stream()
-			.filter((connection) -> connection.getRemotePort() == client.localPort())
-			.map(TrackedConnection::getState)
-			.findFirst();
-	}
 
 	private static String text(byte[] bytes) {
 		return new String(bytes, StandardCharsets.UTF_8);

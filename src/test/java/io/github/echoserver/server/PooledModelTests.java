@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -13,7 +12,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.connections.RejectionReason;
-import io.github.echoserver.connections.TrackedConnection;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
@@ -44,7 +42,7 @@ class PooledModelTests {
 			try (EchoClient third = server.connect()) {
 				third.sendLine("three");
 				await().atMost(WAIT).untilAsserted(() -> {
-					assertThat(stateOf(server, third)).contains(ConnectionState.WAITING);
+					assertThat(server.stateOf(third)).contains(ConnectionState.WAITING);
 					assertThat(server.registry().waiting()).isEqualTo(1);
 					assertThat(server.context().getBean(ConnectionModel.class).state().queued()).isEqualTo(1);
 				});
@@ -66,12 +64,12 @@ class PooledModelTests {
 				// The served clients are unaffected, and the waiting one still waits.
 				assertEchoes(first, "one again");
 				assertEchoes(second, "two again");
-				assertThat(stateOf(server, third)).contains(ConnectionState.WAITING);
+				assertThat(server.stateOf(third)).contains(ConnectionState.WAITING);
 
 				first.close();
 				assertThat(third.readLine()).isEqualTo("server echo# three");
 				assertEchoes(third, "three again");
-				assertThat(stateOf(server, third)).contains(ConnectionState.SERVING);
+				assertThat(server.stateOf(third)).contains(ConnectionState.SERVING);
 				assertThat(server.registry().waiting()).isZero();
 			}
 		}
@@ -112,14 +110,6 @@ class PooledModelTests {
 		assertThat(client.readLine()).isEqualTo("server echo# " + line);
 	}
 
-	private static Optional<ConnectionState> stateOf(RunningServer server, EchoClient client) {
-		return server.registry()
-			.connections()
-			.stream()
-			.filter((connection) -> connection.getRemotePort() == client.localPort())
-			.map(TrackedConnection::getState)
-			.findFirst();
-	}
 
 	private static JsonNode json(HttpResponse<String> response) {
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

@@ -2,14 +2,12 @@ package io.github.echoserver.server;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.github.echoserver.connections.ConnectionState;
-import io.github.echoserver.connections.TrackedConnection;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
@@ -35,10 +33,10 @@ class SingleModelTests {
 			assertThat(first.readLine()).isEqualTo("server echo# a1");
 			second.sendLine("b1");
 			await().atMost(WAIT).untilAsserted(() -> {
-				assertThat(stateOf(server, second)).contains(ConnectionState.WAITING);
+				assertThat(server.stateOf(second)).contains(ConnectionState.WAITING);
 				assertThat(server.registry().waiting()).isEqualTo(1);
 			});
-			assertThat(stateOf(server, first)).contains(ConnectionState.SERVING);
+			assertThat(server.stateOf(first)).contains(ConnectionState.SERVING);
 			JsonNode echo = json(server.get("/actuator/echo"));
 			assertThat(echo.path("connections").path("active").asInt()).isEqualTo(2);
 			assertThat(echo.path("connections").path("waiting").asInt()).isEqualTo(1);
@@ -49,13 +47,13 @@ class SingleModelTests {
 			// The first client is still served while the second waits.
 			first.sendLine("a2");
 			assertThat(first.readLine()).isEqualTo("server echo# a2");
-			assertThat(stateOf(server, second)).contains(ConnectionState.WAITING);
+			assertThat(server.stateOf(second)).contains(ConnectionState.WAITING);
 
 			first.close();
 			assertThat(second.readLine()).isEqualTo("server echo# b1");
 			second.sendLine("b2");
 			assertThat(second.readLine()).isEqualTo("server echo# b2");
-			assertThat(stateOf(server, second)).contains(ConnectionState.SERVING);
+			assertThat(server.stateOf(second)).contains(ConnectionState.SERVING);
 			assertThat(server.registry().waiting()).isZero();
 		}
 	}
@@ -73,22 +71,14 @@ class SingleModelTests {
 			}
 			assertThat(server.registry().active()).isEqualTo(2);
 			assertThat(server.registry().waiting()).isZero();
-			assertThat(stateOf(server, first)).contains(ConnectionState.SERVING);
-			assertThat(stateOf(server, second)).contains(ConnectionState.SERVING);
+			assertThat(server.stateOf(first)).contains(ConnectionState.SERVING);
+			assertThat(server.stateOf(second)).contains(ConnectionState.SERVING);
 			JsonNode pool = json(server.get("/actuator/echo")).path("pool");
 			assertThat(pool.path("maxSize").asInt()).isEqualTo(1);
 			assertThat(pool.path("largestPoolSize").asInt()).isEqualTo(1);
 		}
 	}
 
-	private static Optional<ConnectionState> stateOf(RunningServer server, EchoClient client) {
-		return server.registry()
-			.connections()
-			.stream()
-			.filter((connection) -> connection.getRemotePort() == client.localPort())
-			.map(TrackedConnection::getState)
-			.findFirst();
-	}
 
 	private static String adminStateOf(RunningServer server, EchoClient client) {
 		for (JsonNode connection : json(server.get("/actuator/echo/connections"))) {

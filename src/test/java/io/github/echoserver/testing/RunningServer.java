@@ -9,9 +9,12 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import io.github.echoserver.EchoServerApplication;
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.ConnectionState;
+import io.github.echoserver.connections.TrackedConnection;
 import io.github.echoserver.server.ServerStatus;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -66,6 +69,15 @@ public final class RunningServer implements AutoCloseable {
 
 	public ConnectionRegistry registry() {
 		return this.context.getBean(ConnectionRegistry.class);
+	}
+
+	/** What the registry says this client's connection is doing; empty once the server has let go of it. */
+	public Optional<ConnectionState> stateOf(EchoClient client) {
+		return registry().connections()
+			.stream()
+			.filter((connection) -> connection.getRemotePort() == client.localPort())
+			.map(TrackedConnection::getState)
+			.findFirst();
 	}
 
 	public ConfigurableApplicationContext context() {
