@@ -20,6 +20,9 @@ public final class ServerMessages {
 	/** The server is draining on SIGTERM. */
 	public static final byte[] SHUTTING_DOWN = bye("shutting down");
 
+	/** A telnet user pressed Ctrl+C (IAC IP) or Break (IAC BRK). */
+	public static final byte[] INTERRUPTED = bye("interrupted");
+
 	/** An operator closed the connection through the admin API. */
 	public static final byte[] CLOSED_BY_ADMINISTRATOR = bye("closed by administrator");
 

@@ -15,6 +15,7 @@ import io.github.echoserver.connections.TrackedConnection;
 import io.github.echoserver.protocol.FrameDecoder;
 import io.github.echoserver.protocol.LineTooLongException;
 import io.github.echoserver.protocol.ServerMessages;
+import io.github.echoserver.protocol.TelnetInterrupt;
 
 import org.springframework.integration.ip.tcp.serializer.SoftEndOfStreamException;
 
@@ -29,6 +30,9 @@ final class ConnectionSession {
 
 	private final FrameDecoder decoder;
 
+	/** Line framing: telnet's interrupt command ends the session (see {@link TelnetInterrupt}). */
+	private final boolean telnetAware;
+
 	private final String peer;
 
 	private final ConnectionRegistry registry;
@@ -37,8 +41,9 @@ final class ConnectionSession {
 
 	private volatile byte @Nullable [] lineAtEnd;
 
-	ConnectionSession(FrameDecoder decoder, String peer, ConnectionRegistry registry) {
+	ConnectionSession(FrameDecoder decoder, boolean telnetAware, String peer, ConnectionRegistry registry) {
 		this.decoder = decoder;
+		this.telnetAware = telnetAware;
 		this.peer = peer;
 		this.registry = registry;
 	}
@@ -57,6 +62,12 @@ final class ConnectionSession {
 		TrackedConnection trackedConnection = this.tracked;
 		if (trackedConnection != null) {
 			trackedConnection.received(length);
+		}
+		int interrupt = this.telnetAware ? TelnetInterrupt.indexIn(buffer, length) : -1;
+		if (interrupt >= 0) {
+			// Lines completed before the interrupt still get their replies.
+			this.decoder.decode(buffer, 0, interrupt, frames);
+			throw new TelnetInterrupt();
 		}
 		this.decoder.decode(buffer, 0, length, frames);
 	}
@@ -111,6 +122,12 @@ final class ConnectionSession {
 				: failure;
 		if (cause instanceof SoftEndOfStreamException || cause instanceof EOFException) {
 			return this.lineAtEnd;
+		}
+		if (cause instanceof TelnetInterrupt) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Connection from " + this.peer + " interrupted (telnet Ctrl+C)");
+			}
+			return ServerMessages.INTERRUPTED;
 		}
 		if (cause instanceof LineTooLongException tooLong) {
 			this.registry.lineTooLong();

@@ -65,7 +65,8 @@ final class EchoConnectionSupport implements TcpNetConnectionSupport, TcpNioConn
 
 	private ConnectionSession newSession(Socket socket) {
 		String peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
-		return new ConnectionSession(this.framing.newDecoder(this.maxLineLength), peer, this.registry);
+		return new ConnectionSession(this.framing.newDecoder(this.maxLineLength), this.framing == Framing.LINE, peer,
+				this.registry);
 	}
 
 	private <C extends TcpConnection & ConnectionHandle> boolean admit(C connection, ConnectionSession session,

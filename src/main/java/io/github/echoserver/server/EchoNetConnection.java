@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 import io.github.echoserver.connections.ConnectionHandle;
 import io.github.echoserver.protocol.LineTooLongException;
 import io.github.echoserver.protocol.ServerMessages;
+import io.github.echoserver.protocol.TelnetInterrupt;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.integration.ip.tcp.connection.TcpListener;
@@ -74,7 +75,8 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	private boolean endOfStream;
 
-	private @Nullable LineTooLongException tooLong;
+	/** A line too long, or telnet's interrupt: raised once the lines before it are answered. */
+	private @Nullable RuntimeException pendingEnd;
 
 	private @Nullable TcpListener inbound;
 
@@ -107,14 +109,15 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	/**
 	 * The next frame: from those already decoded if any, else from the next read. A line that
-	 * is too long is reported only after the lines before it, so they still get their replies.
+	 * is too long, or telnet's interrupt, is reported only after the lines before it, so they
+	 * still get their replies.
 	 */
 	@Override
 	public Object getPayload() {
 		byte[] frame = this.frames.poll();
 		while (frame == null) {
-			if (this.tooLong != null) {
-				throw this.tooLong;
+			if (this.pendingEnd != null) {
+				throw this.pendingEnd;
 			}
 			if (this.endOfStream) {
 				throw new SoftEndOfStreamException("Stream closed");
@@ -140,8 +143,8 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 		try {
 			this.session.decode(buffer, n, this.enqueue);
 		}
-		catch (LineTooLongException ex) {
-			this.tooLong = ex;
+		catch (LineTooLongException | TelnetInterrupt ex) {
+			this.pendingEnd = ex;
 		}
 		return this.frames.poll();
 	}

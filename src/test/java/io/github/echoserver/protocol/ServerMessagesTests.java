@@ -23,6 +23,11 @@ class ServerMessagesTests {
 	}
 
 	@Test
+	void telnetInterruptIsAByeLine() {
+		assertThat(ServerMessages.INTERRUPTED).isEqualTo(ascii("server bye# interrupted\r\n"));
+	}
+
+	@Test
 	void idleTimeoutIsAByeLine() {
 		assertThat(ServerMessages.IDLE_TIMEOUT).isEqualTo(ascii("server bye# idle timeout\r\n"));
 	}

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * before it dropped), the unterminated tail at the end of the stream, and a refusal as soon as a
  * line is over the limit, with every line before it delivered.
  */
-class LineFramingProperties {
+class LineFramingPropertyTests {
 
 	/** Bytes that make framing interesting: terminators, NUL, UTF-8 and plain text. */
 	@Provide

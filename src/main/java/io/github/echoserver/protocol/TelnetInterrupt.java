@@ -1,0 +1,40 @@
+package io.github.echoserver.protocol;
+
+/**
+ * Telnet's way of saying Ctrl+C: the command IAC IP (Interrupt Process, bytes FF F4), or IAC BRK
+ * (FF F3) for the Break key. A telnet user who presses Ctrl+C expects the session to end; left
+ * alone, telnet sends the command followed by IAC DO TIMING-MARK and then discards everything
+ * until the server answers the timing mark, so the session looks frozen. In line framing the
+ * server therefore ends the session with {@code server bye# interrupted}. Byte FF never occurs in
+ * UTF-8 text; a binary client that sends FF F4 or FF F3 in line framing is taken as interrupting
+ * (raw framing passes every byte).
+ */
+public final class TelnetInterrupt extends RuntimeException {
+
+	private static final byte IAC = (byte) 0xFF;
+
+	private static final byte IP = (byte) 0xF4;
+
+	private static final byte BRK = (byte) 0xF3;
+
+	public TelnetInterrupt() {
+		super("telnet interrupt (IAC IP or IAC BRK)", null, false, false);
+	}
+
+	/**
+	 * Where an interrupt command starts in {@code buffer[0, length)}, or -1. A command split
+	 * across two reads is not seen; telnet writes it in one piece.
+	 * @param buffer bytes read from the client
+	 * @param length how many there are
+	 * @return the index of the IAC byte, or -1
+	 */
+	public static int indexIn(byte[] buffer, int length) {
+		for (int i = 0; i < length - 1; i++) {
+			if (buffer[i] == IAC && (buffer[i + 1] == IP || buffer[i + 1] == BRK)) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+}
