@@ -30,6 +30,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * client gets {@code server busy# too many connections} and is closed
  * @param idleTimeout a served connection that sends no byte for this long gets
  * {@code server bye# idle timeout} and is closed; 0 turns it off
+ * @param lineTimeout a line must be complete within this long of its first byte; a client that
+ * trickles a line slower gets {@code server bye# line timeout} and is closed (slowloris); 0 turns
+ * it off
  * @param backlog length of the kernel's queue of connections not yet accepted
  * @param shutdownTimeout bound of the drain on SIGTERM: replies in flight and bye lines must
  * be written within it, then the remaining connections are closed
@@ -47,6 +50,7 @@ public record EchoProperties(
 		@DefaultValue("8192") int maxLineLength,
 		@DefaultValue("10000") int maxConnections,
 		@DefaultValue("5m") Duration idleTimeout,
+		@DefaultValue("30s") Duration lineTimeout,
 		@DefaultValue("128") int backlog,
 		@DefaultValue("10s") Duration shutdownTimeout) {
 
@@ -63,6 +67,9 @@ public record EchoProperties(
 		requireInRange("echo.backlog", backlog, 1, Integer.MAX_VALUE);
 		if (idleTimeout.isNegative()) {
 			throw new InvalidEchoPropertyException("echo.idle-timeout", idleTimeout, "a duration >= 0 (0 = off)");
+		}
+		if (lineTimeout.isNegative()) {
+			throw new InvalidEchoPropertyException("echo.line-timeout", lineTimeout, "a duration >= 0 (0 = off)");
 		}
 		if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
 			throw new InvalidEchoPropertyException("echo.shutdown-timeout", shutdownTimeout, "a duration > 0");

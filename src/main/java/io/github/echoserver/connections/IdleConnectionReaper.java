@@ -13,8 +13,9 @@ import org.springframework.context.SmartLifecycle;
 import io.github.echoserver.protocol.ServerMessages;
 
 /**
- * Closes served connections that sent nothing for {@code echo.idle-timeout}, with
- * {@code server bye# idle timeout}.
+ * Closes served connections that stall: silent for {@code echo.idle-timeout}
+ * ({@code server bye# idle timeout}), or holding an unfinished line for {@code echo.line-timeout}
+ * ({@code server bye# line timeout}: a client trickling bytes without ever ending a line).
  * <p>
  * One sweep over the registry on a timer, rather than socket read timeouts, because it works
  * the same for blocking and NIO connections and holds no thread per connection. Waiting
@@ -30,20 +31,24 @@ public class IdleConnectionReaper implements SmartLifecycle {
 
 	private final long timeoutMillis;
 
+	private final long lineTimeoutMillis;
+
 	private @Nullable ScheduledExecutorService timer;
 
-	public IdleConnectionReaper(ConnectionRegistry registry, Duration timeout) {
+	public IdleConnectionReaper(ConnectionRegistry registry, Duration idleTimeout, Duration lineTimeout) {
 		this.registry = registry;
-		this.timeoutMillis = timeout.toMillis();
+		this.timeoutMillis = idleTimeout.toMillis();
+		this.lineTimeoutMillis = lineTimeout.toMillis();
 	}
 
 	@Override
 	public void start() {
-		if (this.timeoutMillis <= 0) {
+		long shortest = shortestTimeout();
+		if (shortest <= 0) {
 			return;
 		}
 		// A quarter of the timeout keeps the overshoot small for the short timeouts tests use.
-		long interval = Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MILLIS, this.timeoutMillis / 4));
+		long interval = Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MILLIS, shortest / 4));
 		ScheduledExecutorService newTimer = Executors.newSingleThreadScheduledExecutor((task) -> {
 			Thread thread = new Thread(task, "echo-idle-reaper");
 			thread.setDaemon(true);
@@ -53,19 +58,38 @@ public class IdleConnectionReaper implements SmartLifecycle {
 		this.timer = newTimer;
 	}
 
+	private long shortestTimeout() {
+		if (this.timeoutMillis <= 0 || this.lineTimeoutMillis <= 0) {
+			return Math.max(this.timeoutMillis, this.lineTimeoutMillis);
+		}
+		return Math.min(this.timeoutMillis, this.lineTimeoutMillis);
+	}
+
 	void sweep() {
-		long deadline = System.currentTimeMillis() - this.timeoutMillis;
+		long now = System.currentTimeMillis();
 		for (TrackedConnection connection : this.registry.connections()) {
-			if (connection.getState() == ConnectionState.SERVING && connection.getLastActivityMillis() <= deadline) {
-				logger.info("Closing idle connection from " + connection.getRemoteAddress() + ":"
-						+ connection.getRemotePort() + " (no bytes for " + this.timeoutMillis + " ms)");
-				try {
-					connection.getHandle().closeWith(ServerMessages.IDLE_TIMEOUT);
-				}
-				catch (RuntimeException ex) {
-					logger.warn("Failed to close idle connection " + connection.getId() + ": " + ex);
-				}
+			if (connection.getState() != ConnectionState.SERVING) {
+				continue;
 			}
+			if (this.timeoutMillis > 0 && now - connection.getLastActivityMillis() >= this.timeoutMillis) {
+				close(connection, ServerMessages.IDLE_TIMEOUT, "no bytes for " + this.timeoutMillis + " ms");
+			}
+			else if (this.lineTimeoutMillis > 0 && connection.getLineStartedMillis() > 0
+					&& now - connection.getLineStartedMillis() >= this.lineTimeoutMillis) {
+				close(connection, ServerMessages.LINE_TIMEOUT,
+						"a line unfinished for " + this.lineTimeoutMillis + " ms");
+			}
+		}
+	}
+
+	private void close(TrackedConnection connection, byte[] serverLine, String why) {
+		logger.info("Closing connection from " + connection.getRemoteAddress() + ":" + connection.getRemotePort()
+				+ " (" + why + ")");
+		try {
+			connection.getHandle().closeWith(serverLine);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Failed to close connection " + connection.getId() + ": " + ex);
 		}
 	}
 

@@ -26,6 +26,9 @@ public final class TrackedConnection {
 
 	private volatile long lastActivityMillis;
 
+	/** When the unfinished line now held began, or 0 when no line is unfinished. */
+	private volatile long lineStartedMillis;
+
 	private final AtomicLong linesEchoed = new AtomicLong();
 
 	private final AtomicLong bytesIn = new AtomicLong();
@@ -49,6 +52,19 @@ public final class TrackedConnection {
 		this.bytesIn.addAndGet(n);
 		this.registry.bytesReceived(n);
 		this.lastActivityMillis = System.currentTimeMillis();
+	}
+
+	/**
+	 * After a read: whether an unfinished line is held, and whether it is a new one (the read
+	 * completed at least one line, or none was held before).
+	 */
+	public void unfinishedLine(boolean held, boolean newLine) {
+		if (!held) {
+			this.lineStartedMillis = 0;
+		}
+		else if (newLine || this.lineStartedMillis == 0) {
+			this.lineStartedMillis = this.lastActivityMillis;
+		}
 	}
 
 	/** One echo reply of {@code n} bytes was written. */
@@ -94,6 +110,10 @@ public final class TrackedConnection {
 
 	long getLastActivityMillis() {
 		return this.lastActivityMillis;
+	}
+
+	long getLineStartedMillis() {
+		return this.lineStartedMillis;
 	}
 
 	public long getLinesEchoed() {

@@ -32,4 +32,7 @@ public interface FrameDecoder {
 	/** Whether bytes of an unfinished frame are held (used by the line timeout). */
 	boolean hasPartialFrame();
 
+	/** How many frames this decoder has produced so far (used by the line timeout). */
+	long frames();
+
 }

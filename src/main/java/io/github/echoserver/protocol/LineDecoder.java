@@ -29,6 +29,8 @@ public final class LineDecoder implements FrameDecoder {
 
 	private int partialLength;
 
+	private long lines;
+
 	public LineDecoder(int maxLineLength) {
 		this.maxLineLength = maxLineLength;
 	}
@@ -67,6 +69,11 @@ public final class LineDecoder implements FrameDecoder {
 		return this.partialLength > 0;
 	}
 
+	@Override
+	public long frames() {
+		return this.lines;
+	}
+
 	/** The line ending just before {@code buffer[lf]}, joined to any kept tail, CR dropped. */
 	private byte[] line(byte[] buffer, int start, int lf) {
 		int length = this.partialLength + (lf - start);
@@ -83,6 +90,7 @@ public final class LineDecoder implements FrameDecoder {
 		System.arraycopy(this.partial, 0, line, 0, fromPartial);
 		System.arraycopy(buffer, start, line, fromPartial, length - fromPartial);
 		this.partialLength = 0;
+		this.lines++;
 		return line;
 	}
 

@@ -11,9 +11,12 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RawDecoder implements FrameDecoder {
 
+	private long chunks;
+
 	@Override
 	public void decode(byte[] buffer, int offset, int length, Consumer<byte[]> frames) {
 		if (length > 0) {
+			this.chunks++;
 			frames.accept(Arrays.copyOfRange(buffer, offset, offset + length));
 		}
 	}
@@ -26,6 +29,11 @@ public final class RawDecoder implements FrameDecoder {
 	@Override
 	public boolean hasPartialFrame() {
 		return false;
+	}
+
+	@Override
+	public long frames() {
+		return this.chunks;
 	}
 
 }

@@ -17,6 +17,9 @@ public final class ServerMessages {
 	/** The connection sent nothing for {@code echo.idle-timeout}. */
 	public static final byte[] IDLE_TIMEOUT = bye("idle timeout");
 
+	/** The client held an unfinished line for {@code echo.line-timeout}. */
+	public static final byte[] LINE_TIMEOUT = bye("line timeout");
+
 	/** The server is draining on SIGTERM. */
 	public static final byte[] SHUTTING_DOWN = bye("shutting down");
 

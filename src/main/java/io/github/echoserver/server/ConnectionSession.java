@@ -69,7 +69,11 @@ final class ConnectionSession {
 			this.decoder.decode(buffer, 0, interrupt, frames);
 			throw new TelnetInterrupt();
 		}
+		long before = this.decoder.frames();
 		this.decoder.decode(buffer, 0, length, frames);
+		if (trackedConnection != null) {
+			trackedConnection.unfinishedLine(this.decoder.hasPartialFrame(), this.decoder.frames() != before);
+		}
 	}
 
 	/** At the end of the stream: the unterminated last line, which is echoed too. */

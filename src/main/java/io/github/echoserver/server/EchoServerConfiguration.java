@@ -37,7 +37,7 @@ class EchoServerConfiguration {
 
 	@Bean
 	IdleConnectionReaper idleConnectionReaper(ConnectionRegistry registry, EchoProperties properties) {
-		return new IdleConnectionReaper(registry, properties.idleTimeout());
+		return new IdleConnectionReaper(registry, properties.idleTimeout(), properties.lineTimeout());
 	}
 
 	@Bean

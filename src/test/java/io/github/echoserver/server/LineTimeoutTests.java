@@ -1,0 +1,50 @@
+package io.github.echoserver.server;
+
+import java.time.Duration;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.github.echoserver.testing.EchoClient;
+import io.github.echoserver.testing.RunningServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Proves that {@code echo.line-timeout} cuts off a client that trickles a line without ever
+ * ending it (slowloris), even though it is never silent long enough for the idle timeout, while
+ * a client that keeps ending its lines is left alone, in both I/O flavours.
+ */
+class LineTimeoutTests {
+
+	@ParameterizedTest
+	@ValueSource(strings = { "blocking", "nio" })
+	void aLineTrickledForLongerThanTheTimeoutEndsTheConnection(String io) {
+		try (RunningServer server = RunningServer.start("echo.io=" + io, "echo.line-timeout=600ms",
+				"echo.idle-timeout=5s"); EchoClient slow = server.connect(); EchoClient steady = server.connect()) {
+			slow.sendLine("first");
+			assertThat(slow.readLine()).isEqualTo("server echo# first");
+			long start = System.nanoTime();
+			// One byte every 100 ms, never a newline: never idle, never a whole line. Bounded to 5 s.
+			await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).until(() -> {
+				try {
+					slow.send("x");
+					steady.sendLine("tick");
+					assertThat(steady.readLine()).isEqualTo("server echo# tick");
+				}
+				catch (RuntimeException ex) {
+					return true; // the server closed the slow client under us
+				}
+				return server.stateOf(slow).isEmpty();
+			});
+			long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+			assertThat(elapsedMillis).isBetween(500L, 4000L);
+			assertThat(slow.readLine()).isEqualTo("server bye# line timeout");
+			assertThat(slow.isClosedByServer()).isTrue();
+			steady.sendLine("still here");
+			assertThat(steady.readLine()).isEqualTo("server echo# still here");
+		}
+	}
+
+}
