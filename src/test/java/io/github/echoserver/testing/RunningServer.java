@@ -41,6 +41,17 @@ public final class RunningServer implements AutoCloseable {
 	 * @return the running server
 	 */
 	public static RunningServer start(String... properties) {
+		return startWith(new Class<?>[0], properties);
+	}
+
+	/**
+	 * Start the application with extra configuration classes, for test-only beans such as an
+	 * injected fault.
+	 * @param extraConfiguration configuration classes added to the application's own
+	 * @param properties {@code name=value} pairs
+	 * @return the running server
+	 */
+	public static RunningServer startWith(Class<?>[] extraConfiguration, String... properties) {
 		List<String> args = new ArrayList<>();
 		for (String property : properties) {
 			args.add("--" + property);
@@ -52,7 +63,10 @@ public final class RunningServer implements AutoCloseable {
 				args.add("--" + fallback);
 			}
 		}
-		return new RunningServer(new SpringApplicationBuilder(EchoServerApplication.class).run(args.toArray(String[]::new)));
+		Class<?>[] sources = new Class<?>[extraConfiguration.length + 1];
+		sources[0] = EchoServerApplication.class;
+		System.arraycopy(extraConfiguration, 0, sources, 1, extraConfiguration.length);
+		return new RunningServer(new SpringApplicationBuilder(sources).run(args.toArray(String[]::new)));
 	}
 
 	public int tcpPort() {
