@@ -66,6 +66,10 @@ public class EchoMetrics implements MeterBinder {
 			.description("Connections closed for breaking a rule or after a failure")
 			.tag("type", "internal")
 			.register(meters);
+		FunctionCounter.builder("echo.errors", r, ConnectionRegistry::writeTimeouts)
+			.description("Connections closed for breaking a rule or after a failure")
+			.tag("type", "write-timeout")
+			.register(meters);
 		ThreadPoolExecutor pool = this.model.threadPool();
 		if (pool != null) {
 			new ExecutorServiceMetrics(pool, ConnectionModel.WORKERS_NAME, Tags.empty()).bindTo(meters);

@@ -33,6 +33,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param lineTimeout a line must be complete within this long of its first byte; a client that
  * trickles a line slower gets {@code server bye# line timeout} and is closed (slowloris); 0 turns
  * it off
+ * @param writeTimeout a reply that cannot be written for this long (the client stopped reading)
+ * closes the connection, with a log line and a counter; 0 turns it off
  * @param backlog length of the kernel's queue of connections not yet accepted
  * @param shutdownTimeout bound of the drain on SIGTERM: replies in flight and bye lines must
  * be written within it, then the remaining connections are closed
@@ -51,6 +53,7 @@ public record EchoProperties(
 		@DefaultValue("10000") int maxConnections,
 		@DefaultValue("5m") Duration idleTimeout,
 		@DefaultValue("30s") Duration lineTimeout,
+		@DefaultValue("30s") Duration writeTimeout,
 		@DefaultValue("128") int backlog,
 		@DefaultValue("10s") Duration shutdownTimeout) {
 
@@ -70,6 +73,9 @@ public record EchoProperties(
 		}
 		if (lineTimeout.isNegative()) {
 			throw new InvalidEchoPropertyException("echo.line-timeout", lineTimeout, "a duration >= 0 (0 = off)");
+		}
+		if (writeTimeout.isNegative()) {
+			throw new InvalidEchoPropertyException("echo.write-timeout", writeTimeout, "a duration >= 0 (0 = off)");
 		}
 		if (shutdownTimeout.isNegative() || shutdownTimeout.isZero()) {
 			throw new InvalidEchoPropertyException("echo.shutdown-timeout", shutdownTimeout, "a duration > 0");

@@ -44,6 +44,8 @@ public class ConnectionRegistry {
 
 	private final LongAdder internalErrors = new LongAdder();
 
+	private final LongAdder writeTimeouts = new LongAdder();
+
 	private final LongAdder linesEchoed = new LongAdder();
 
 	private final LongAdder bytesReceived = new LongAdder();
@@ -142,6 +144,11 @@ public class ConnectionRegistry {
 		this.internalErrors.increment();
 	}
 
+	/** A client stopped reading its replies for {@code echo.write-timeout} and was closed. */
+	public void writeTimedOut() {
+		this.writeTimeouts.increment();
+	}
+
 	void lineEchoed(int replyBytes) {
 		this.linesEchoed.increment();
 		this.bytesSent.add(replyBytes);
@@ -203,6 +210,10 @@ public class ConnectionRegistry {
 
 	public long internalErrors() {
 		return this.internalErrors.sum();
+	}
+
+	public long writeTimeouts() {
+		return this.writeTimeouts.sum();
 	}
 
 	public long linesEchoed() {

@@ -15,7 +15,9 @@ import io.github.echoserver.protocol.ServerMessages;
 /**
  * Closes served connections that stall: silent for {@code echo.idle-timeout}
  * ({@code server bye# idle timeout}), or holding an unfinished line for {@code echo.line-timeout}
- * ({@code server bye# line timeout}: a client trickling bytes without ever ending a line).
+ * ({@code server bye# line timeout}: a client trickling bytes without ever ending a line), or
+ * not reading its replies for {@code echo.write-timeout} (closed without a line: none could
+ * reach it). Closing the socket ends a write blocked on it.
  * <p>
  * One sweep over the registry on a timer, rather than socket read timeouts, because it works
  * the same for blocking and NIO connections and holds no thread per connection. Waiting
@@ -33,12 +35,16 @@ public class IdleConnectionReaper implements SmartLifecycle {
 
 	private final long lineTimeoutMillis;
 
+	private final long writeTimeoutMillis;
+
 	private @Nullable ScheduledExecutorService timer;
 
-	public IdleConnectionReaper(ConnectionRegistry registry, Duration idleTimeout, Duration lineTimeout) {
+	public IdleConnectionReaper(ConnectionRegistry registry, Duration idleTimeout, Duration lineTimeout,
+			Duration writeTimeout) {
 		this.registry = registry;
 		this.timeoutMillis = idleTimeout.toMillis();
 		this.lineTimeoutMillis = lineTimeout.toMillis();
+		this.writeTimeoutMillis = writeTimeout.toMillis();
 	}
 
 	@Override
@@ -59,10 +65,10 @@ public class IdleConnectionReaper implements SmartLifecycle {
 	}
 
 	private long shortestTimeout() {
-		if (this.timeoutMillis <= 0 || this.lineTimeoutMillis <= 0) {
-			return Math.max(this.timeoutMillis, this.lineTimeoutMillis);
-		}
-		return Math.min(this.timeoutMillis, this.lineTimeoutMillis);
+		return java.util.stream.LongStream.of(this.timeoutMillis, this.lineTimeoutMillis, this.writeTimeoutMillis)
+			.filter((timeout) -> timeout > 0)
+			.min()
+			.orElse(0);
 	}
 
 	void sweep() {
@@ -71,7 +77,16 @@ public class IdleConnectionReaper implements SmartLifecycle {
 			if (connection.getState() != ConnectionState.SERVING) {
 				continue;
 			}
-			if (this.timeoutMillis > 0 && now - connection.getLastActivityMillis() >= this.timeoutMillis) {
+			long writeStarted = connection.getWriteStartedMillis();
+			if (this.writeTimeoutMillis > 0 && writeStarted > 0 && now - writeStarted >= this.writeTimeoutMillis) {
+				// Its replies cannot be written: no line can reach it, so close without one.
+				logger.warn("Closing connection from " + connection.getRemoteAddress() + ":"
+						+ connection.getRemotePort() + " (a reply unwritten for " + this.writeTimeoutMillis
+						+ " ms: the client does not read)");
+				connection.writeTimedOut();
+				connection.getHandle().close();
+			}
+			else if (this.timeoutMillis > 0 && now - connection.getLastActivityMillis() >= this.timeoutMillis) {
 				close(connection, ServerMessages.IDLE_TIMEOUT, "no bytes for " + this.timeoutMillis + " ms");
 			}
 			else if (this.lineTimeoutMillis > 0 && connection.getLineStartedMillis() > 0

@@ -26,6 +26,11 @@ public final class TrackedConnection {
 
 	private volatile long lastActivityMillis;
 
+	private volatile boolean writeTimedOut;
+
+	/** When the write in progress began, or 0 when none is. */
+	private volatile long writeStartedMillis;
+
 	/** When the unfinished line now held began, or 0 when no line is unfinished. */
 	private volatile long lineStartedMillis;
 
@@ -65,6 +70,27 @@ public final class TrackedConnection {
 		else if (newLine || this.lineStartedMillis == 0) {
 			this.lineStartedMillis = this.lastActivityMillis;
 		}
+	}
+
+	/** A write to the client begins; it may block while the client does not read. */
+	public void writing() {
+		this.writeStartedMillis = System.currentTimeMillis();
+	}
+
+	/**
+	 * The client stopped reading and a reply could not be written for the write timeout; counted
+	 * once, whichever noticed first (the reaper, or the NIO write's own timeout).
+	 */
+	public void writeTimedOut() {
+		if (!this.writeTimedOut) {
+			this.writeTimedOut = true;
+			this.registry.writeTimedOut();
+		}
+	}
+
+	/** The write has returned. */
+	public void written() {
+		this.writeStartedMillis = 0;
 	}
 
 	/** One echo reply of {@code n} bytes was written. */
@@ -110,6 +136,10 @@ public final class TrackedConnection {
 
 	long getLastActivityMillis() {
 		return this.lastActivityMillis;
+	}
+
+	long getWriteStartedMillis() {
+		return this.writeStartedMillis;
 	}
 
 	long getLineStartedMillis() {

@@ -103,8 +103,31 @@ final class ConnectionSession {
 		}
 	}
 
+	/** A write to the client begins (the write timeout watches it). */
+	void writing() {
+		TrackedConnection trackedConnection = this.tracked;
+		if (trackedConnection != null) {
+			trackedConnection.writing();
+		}
+	}
+
+	/** The write has returned. */
+	void written() {
+		TrackedConnection trackedConnection = this.tracked;
+		if (trackedConnection != null) {
+			trackedConnection.written();
+		}
+	}
+
 	/** A write to the client failed: it has gone, or stopped reading and was cut off. */
 	void writeFailed(IOException ex) {
+		TrackedConnection trackedConnection = this.tracked;
+		if (ex instanceof java.net.SocketTimeoutException && trackedConnection != null) {
+			logger.warn("Closing connection from " + this.peer + " (a reply unwritten for the write timeout: "
+					+ "the client does not read)");
+			trackedConnection.writeTimedOut();
+			return;
+		}
 		if (logger.isDebugEnabled()) {
 			logger.debug("Write to " + this.peer + " failed: " + ex);
 		}

@@ -33,10 +33,13 @@ final class EchoConnectionSupport implements TcpNetConnectionSupport, TcpNioConn
 
 	private final int maxLineLength;
 
-	EchoConnectionSupport(ConnectionRegistry registry, Framing framing, int maxLineLength) {
+	private final int writeTimeoutMillis;
+
+	EchoConnectionSupport(ConnectionRegistry registry, Framing framing, int maxLineLength, int writeTimeoutMillis) {
 		this.registry = registry;
 		this.framing = framing;
 		this.maxLineLength = maxLineLength;
+		this.writeTimeoutMillis = writeTimeoutMillis;
 	}
 
 	@Override
@@ -56,6 +59,13 @@ final class EchoConnectionSupport implements TcpNetConnectionSupport, TcpNioConn
 			@Nullable ApplicationEventPublisher publisher, @Nullable String factoryName) {
 		EchoNioConnection connection = new EchoNioConnection(channel, lookupHost, publisher, factoryName,
 				newSession(channel.socket()));
+		try {
+			// Reads are non-blocking and ignore it; a blocked write gives up after it.
+			channel.socket().setSoTimeout(this.writeTimeoutMillis);
+		}
+		catch (java.net.SocketException ex) {
+			// Only on a socket already broken: its first read will end it.
+		}
 		// NIO connections are served by the event loop from the start.
 		if (!admit(connection, connection.session(), channel.socket(), ConnectionState.SERVING)) {
 			connection.refuse(ServerMessages.TOO_MANY_CONNECTIONS);

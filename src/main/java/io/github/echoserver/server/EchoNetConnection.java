@@ -258,6 +258,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 				out = new BufferedOutputStream(this.socket.getOutputStream(), READ_BUFFER_SIZE);
 				this.output = out;
 			}
+			this.session.writing();
 			out.write(bytes);
 			if (flush) {
 				out.flush();
@@ -270,6 +271,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 			return false;
 		}
 		finally {
+			this.session.written();
 			this.writeLock.unlock();
 		}
 	}

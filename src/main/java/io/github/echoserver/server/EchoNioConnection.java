@@ -203,7 +203,9 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 	private boolean write(byte[] bytes, int length) {
 		this.writeLock.lock();
 		try {
-			// The channel's stream finishes partial writes, waiting on a selector of its own.
+			// The channel's stream finishes partial writes, waiting on a selector of its own for
+			// at most the socket's timeout, which EchoConnectionSupport sets to echo.write-timeout.
+			this.session.writing();
 			getChannelOutputStream().write(bytes, 0, length);
 			return true;
 		}
@@ -213,6 +215,7 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 			return false;
 		}
 		finally {
+			this.session.written();
 			this.writeLock.unlock();
 		}
 	}

@@ -37,7 +37,8 @@ class EchoServerConfiguration {
 
 	@Bean
 	IdleConnectionReaper idleConnectionReaper(ConnectionRegistry registry, EchoProperties properties) {
-		return new IdleConnectionReaper(registry, properties.idleTimeout(), properties.lineTimeout());
+		return new IdleConnectionReaper(registry, properties.idleTimeout(), properties.lineTimeout(),
+				properties.writeTimeout());
 	}
 
 	@Bean
@@ -50,7 +51,7 @@ class EchoServerConfiguration {
 			ConnectionRegistry registry) {
 		checkPortIsFree(properties);
 		EchoConnectionSupport connections = new EchoConnectionSupport(registry, properties.framing(),
-				properties.maxLineLength());
+				properties.maxLineLength(), (int) Math.min(properties.writeTimeout().toMillis(), Integer.MAX_VALUE));
 		AbstractServerConnectionFactory factory;
 		if (properties.io() == Io.BLOCKING) {
 			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(properties.port());
