@@ -8,7 +8,7 @@ import java.net.ServerSocket;
 import io.github.echoserver.config.EchoProperties;
 import io.github.echoserver.config.Io;
 import io.github.echoserver.connections.ConnectionRegistry;
-import io.github.echoserver.connections.IdleConnectionReaper;
+import io.github.echoserver.connections.ConnectionTimeoutReaper;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -36,8 +36,8 @@ class EchoServerConfiguration {
 	}
 
 	@Bean
-	IdleConnectionReaper idleConnectionReaper(ConnectionRegistry registry, EchoProperties properties) {
-		return new IdleConnectionReaper(registry, properties.idleTimeout(), properties.lineTimeout(),
+	ConnectionTimeoutReaper connectionTimeoutReaper(ConnectionRegistry registry, EchoProperties properties) {
+		return new ConnectionTimeoutReaper(registry, properties.idleTimeout(), properties.lineTimeout(),
 				properties.writeTimeout());
 	}
 

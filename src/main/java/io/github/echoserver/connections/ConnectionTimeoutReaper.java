@@ -23,9 +23,9 @@ import io.github.echoserver.protocol.ServerMessages;
  * the same for blocking and NIO connections and holds no thread per connection. Waiting
  * connections are left alone: nothing has been read from them, so their silence says nothing.
  */
-public class IdleConnectionReaper implements SmartLifecycle {
+public class ConnectionTimeoutReaper implements SmartLifecycle {
 
-	private static final Log logger = LogFactory.getLog(IdleConnectionReaper.class);
+	private static final Log logger = LogFactory.getLog(ConnectionTimeoutReaper.class);
 
 	private static final long MAX_SWEEP_INTERVAL_MILLIS = 1000;
 
@@ -39,7 +39,7 @@ public class IdleConnectionReaper implements SmartLifecycle {
 
 	private @Nullable ScheduledExecutorService timer;
 
-	public IdleConnectionReaper(ConnectionRegistry registry, Duration idleTimeout, Duration lineTimeout,
+	public ConnectionTimeoutReaper(ConnectionRegistry registry, Duration idleTimeout, Duration lineTimeout,
 			Duration writeTimeout) {
 		this.registry = registry;
 		this.timeoutMillis = idleTimeout.toMillis();
