@@ -28,7 +28,7 @@ public record EchoDescriptor(String mode, String io, String framing, Listening l
 	static EchoDescriptor of(ServerStatus status, ConnectionRegistry registry, PoolState pool) {
 		var properties = status.getProperties();
 		return new EchoDescriptor(properties.mode().value(), properties.io().value(),
-				properties.framing().name().toLowerCase(java.util.Locale.ROOT),
+				properties.framing().value(),
 				new Listening(status.getAddress(), status.getPort(), status.getSince()),
 				new Connections(registry.active(), registry.waiting(), registry.accepted(), registry.closed(),
 						registry.rejected(), registry.limit()),

@@ -41,6 +41,11 @@ public enum Framing {
 
 	};
 
+	/** The name users write in {@code application.yml}, and the admin API reports. */
+	public String value() {
+		return name().toLowerCase(java.util.Locale.ROOT);
+	}
+
 	/**
 	 * A decoder for one connection; decoders keep the unterminated tail between reads, so each
 	 * connection needs its own.

@@ -44,7 +44,7 @@ public class ServerStatus {
 		this.since = Instant.now();
 		logger.info("Echo server listening on " + this.properties.address() + ":" + event.getPort() + " (mode="
 				+ this.properties.mode().value() + ", io=" + this.properties.io().value() + ", framing="
-				+ this.properties.framing().name().toLowerCase(java.util.Locale.ROOT) + ")");
+				+ this.properties.framing().value() + ")");
 		this.listening.complete(event.getPort());
 	}
 
