@@ -138,6 +138,11 @@ public final class TrackedConnection {
 		return this.lastActivityMillis;
 	}
 
+	/** Whether a reply is waiting for the client to read (the write timeout is running). */
+	public boolean isWriteBlocked() {
+		return this.writeStartedMillis > 0;
+	}
+
 	long getWriteStartedMillis() {
 		return this.writeStartedMillis;
 	}

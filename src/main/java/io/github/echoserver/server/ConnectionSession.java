@@ -119,15 +119,11 @@ final class ConnectionSession {
 		}
 	}
 
-	/** A write to the client failed: it has gone, or stopped reading and was cut off. */
+	/**
+	 * A write to the client failed: it has gone (reset, broken pipe), or the write timeout
+	 * closed the socket under it, which the reaper has logged and counted already.
+	 */
 	void writeFailed(IOException ex) {
-		TrackedConnection trackedConnection = this.tracked;
-		if (ex instanceof java.net.SocketTimeoutException && trackedConnection != null) {
-			logger.warn("Closing connection from " + this.peer + " (a reply unwritten for the write timeout: "
-					+ "the client does not read)");
-			trackedConnection.writeTimedOut();
-			return;
-		}
 		if (logger.isDebugEnabled()) {
 			logger.debug("Write to " + this.peer + " failed: " + ex);
 		}

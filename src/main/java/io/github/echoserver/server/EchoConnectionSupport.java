@@ -33,13 +33,14 @@ final class EchoConnectionSupport implements TcpNetConnectionSupport, TcpNioConn
 
 	private final int maxLineLength;
 
-	private final int writeTimeoutMillis;
+	private final NioBackPressure backPressure;
 
-	EchoConnectionSupport(ConnectionRegistry registry, Framing framing, int maxLineLength, int writeTimeoutMillis) {
+	EchoConnectionSupport(ConnectionRegistry registry, Framing framing, int maxLineLength,
+			NioBackPressure backPressure) {
 		this.registry = registry;
 		this.framing = framing;
 		this.maxLineLength = maxLineLength;
-		this.writeTimeoutMillis = writeTimeoutMillis;
+		this.backPressure = backPressure;
 	}
 
 	@Override
@@ -58,14 +59,7 @@ final class EchoConnectionSupport implements TcpNetConnectionSupport, TcpNioConn
 	public TcpNioConnection createNewConnection(SocketChannel channel, boolean server, boolean lookupHost,
 			@Nullable ApplicationEventPublisher publisher, @Nullable String factoryName) {
 		EchoNioConnection connection = new EchoNioConnection(channel, lookupHost, publisher, factoryName,
-				newSession(channel.socket()));
-		try {
-			// Reads are non-blocking and ignore it; a blocked write gives up after it.
-			channel.socket().setSoTimeout(this.writeTimeoutMillis);
-		}
-		catch (java.net.SocketException ex) {
-			// Only on a socket already broken: its first read will end it.
-		}
+				newSession(channel.socket()), this.backPressure);
 		// NIO connections are served by the event loop from the start.
 		if (!admit(connection, connection.session(), channel.socket(), ConnectionState.SERVING)) {
 			connection.refuse(ServerMessages.TOO_MANY_CONNECTIONS);

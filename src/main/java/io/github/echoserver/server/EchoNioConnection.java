@@ -30,6 +30,12 @@ import org.springframework.messaging.Message;
  * and one shared pool deadlocks (DESIGN.md §3 point 4). Here the read, the framing, the flow
  * for each line and one write of all the replies happen in that single task, and a
  * partial line waits in the decoder, holding no thread.
+ * <p>
+ * Writes never block. Replies the socket does not take at once (the client is not reading)
+ * are kept, and {@link NioBackPressure} makes the select loop stop reading from this client and
+ * write them when the socket is writable again; a client that reads nothing for
+ * {@code echo.write-timeout} is closed by the reaper. The bytes kept are bounded by the
+ * replies to one read of {@value #READ_BUFFER_SIZE} bytes.
  */
 final class EchoNioConnection extends TcpNioConnection implements ConnectionHandle {
 
@@ -48,6 +54,8 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 
 	private final ConnectionSession session;
 
+	private final NioBackPressure backPressure;
+
 	private final Consumer<byte[]> dispatch = this::dispatch;
 
 	private final Lock writeLock = new ReentrantLock();
@@ -63,17 +71,33 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 
 	private volatile boolean refused;
 
+	/** Reading has ended; the connection closes once its pending output is written. */
+	private volatile boolean ended;
+
+	/** Replies the socket has not taken yet, ready to be written; guarded by the write lock. */
+	private @Nullable ByteBuffer pending;
+
+	private volatile boolean hasPending;
+
+	/** Close as soon as the pending output is written; guarded by the write lock. */
+	private boolean closeWhenWritten;
+
 	private byte @Nullable [] currentFrame;
 
 	EchoNioConnection(SocketChannel channel, boolean lookupHost, @Nullable ApplicationEventPublisher publisher,
-			@Nullable String factoryName, ConnectionSession session) {
+			@Nullable String factoryName, ConnectionSession session, NioBackPressure backPressure) {
 		super(channel, true, lookupHost, publisher, factoryName);
 		this.channel = channel;
 		this.session = session;
+		this.backPressure = backPressure;
 	}
 
 	ConnectionSession session() {
 		return this.session;
+	}
+
+	SocketChannel channel() {
+		return this.channel;
 	}
 
 	@Override
@@ -100,6 +124,16 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 			close();
 			return;
 		}
+		if (this.ended) {
+			return;
+		}
+		if (this.hasPending) {
+			// Only the drain gets here while replies wait: end after them, reading nothing more.
+			if (this.draining) {
+				end(END_OF_STREAM);
+			}
+			return;
+		}
 		Exception end = null;
 		this.reader = Thread.currentThread();
 		try {
@@ -113,12 +147,28 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 			flushReplies();
 		}
 		if (end != null) {
-			byte[] serverLine = this.session.lineForEnd(end);
-			if (serverLine != null) {
-				writeServerLine(serverLine);
-			}
-			close();
+			end(end);
 		}
+	}
+
+	/** Reading has ended: say the line for it, if any, after the replies, and close once written. */
+	private void end(Exception reason) {
+		this.ended = true;
+		byte[] serverLine = this.session.lineForEnd(reason);
+		if (serverLine != null) {
+			writeServerLine(serverLine);
+		}
+		this.writeLock.lock();
+		try {
+			if (this.pending != null) {
+				this.closeWhenWritten = true;
+				return;
+			}
+		}
+		finally {
+			this.writeLock.unlock();
+		}
+		close();
 	}
 
 	/**
@@ -145,7 +195,8 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 				this.session.decode(buffer.array(), n, this.dispatch);
 			}
 		}
-		while (drainingNow && n > 0);
+		// The drain reads on while lines arrive, unless the client stopped taking the replies.
+		while (drainingNow && n > 0 && !this.hasPending);
 		return drainingNow ? END_OF_STREAM : null;
 	}
 
@@ -201,12 +252,25 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 	}
 
 	private boolean write(byte[] bytes, int length) {
+		boolean blocked = false;
 		this.writeLock.lock();
 		try {
-			// The channel's stream finishes partial writes, waiting on a selector of its own for
-			// at most the socket's timeout, which EchoConnectionSupport sets to echo.write-timeout.
-			this.session.writing();
-			getChannelOutputStream().write(bytes, 0, length);
+			ByteBuffer kept = this.pending;
+			if (kept != null) {
+				// Order is kept: behind the replies still waiting.
+				this.pending = append(kept, bytes, length);
+				return true;
+			}
+			ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
+			while (buffer.hasRemaining() && this.channel.write(buffer) > 0) {
+				// A non-blocking write takes what fits in the socket's send buffer.
+			}
+			if (buffer.hasRemaining()) {
+				this.pending = append(ByteBuffer.allocate(0), buffer.array(), buffer.position(), buffer.remaining());
+				this.hasPending = true;
+				this.session.writing();
+				blocked = true;
+			}
 			return true;
 		}
 		catch (IOException ex) {
@@ -215,14 +279,82 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 			return false;
 		}
 		finally {
-			this.session.written();
 			this.writeLock.unlock();
+			if (blocked) {
+				this.backPressure.blocked(this);
+			}
 		}
 	}
 
+	/** Whether replies wait for the client to read; the select loop then does not read from it. */
+	boolean hasPendingOutput() {
+		return this.hasPending;
+	}
+
+	/**
+	 * The select loop found the socket writable: write what is pending.
+	 * @return whether everything is written and the connection should be read from again
+	 */
+	boolean writePending() {
+		boolean closeNow = false;
+		this.writeLock.lock();
+		try {
+			ByteBuffer kept = this.pending;
+			if (kept == null) {
+				return true;
+			}
+			while (kept.hasRemaining() && this.channel.write(kept) > 0) {
+				// As much as the send buffer takes.
+			}
+			if (kept.hasRemaining()) {
+				return false;
+			}
+			this.pending = null;
+			this.hasPending = false;
+			this.session.written();
+			closeNow = this.closeWhenWritten;
+			return !closeNow;
+		}
+		catch (IOException ex) {
+			this.session.writeFailed(ex);
+			closeNow = true;
+			return false;
+		}
+		finally {
+			this.writeLock.unlock();
+			if (closeNow) {
+				close();
+			}
+		}
+	}
+
+	private static ByteBuffer append(ByteBuffer kept, byte[] bytes, int length) {
+		return append(kept, bytes, 0, length);
+	}
+
+	/** {@code kept} is ready to be written (position to limit); returns it with the bytes after. */
+	private static ByteBuffer append(ByteBuffer kept, byte[] bytes, int offset, int length) {
+		if (kept.capacity() - kept.limit() >= length) {
+			int end = kept.limit();
+			kept.limit(end + length);
+			kept.put(end, bytes, offset, length);
+			return kept;
+		}
+		ByteBuffer grown = ByteBuffer.allocate(Math.max(kept.remaining() * 2, kept.remaining() + length));
+		grown.put(kept).put(bytes, offset, length).flip();
+		return grown;
+	}
+
+	/**
+	 * Close now, saying {@code serverLine} if the socket takes it: writes do not block, so no
+	 * watchdog is needed. A client with replies still pending is not reading; it is just closed.
+	 */
 	@Override
 	public void closeWith(byte[] serverLine) {
-		CloseWatchdog.writeThenClose(() -> writeServerLine(serverLine), this::close);
+		if (!this.hasPending) {
+			writeServerLine(serverLine);
+		}
+		close();
 	}
 
 	@Override

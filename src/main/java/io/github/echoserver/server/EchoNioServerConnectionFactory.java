@@ -22,8 +22,11 @@ final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory
 
 	private final HarvestInterval walk = new HarvestInterval();
 
-	EchoNioServerConnectionFactory(int port) {
+	private final NioBackPressure backPressure;
+
+	EchoNioServerConnectionFactory(int port, NioBackPressure backPressure) {
 		super(port);
+		this.backPressure = backPressure;
 	}
 
 	@Override
@@ -56,10 +59,14 @@ final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory
 	 * select loop spent a third of the server's CPU in that walk (JFR). The walk only drops
 	 * closed channels from the factory's map and applies the socket timeout, which we do not use
 	 * (the idle timeout is the registry's); once per interval is enough.
+	 * <p>
+	 * Connections whose replies wait for the client to read are handled first, and taken out of
+	 * the selection: see {@link NioBackPressure}.
 	 */
 	@Override
 	protected void processNioSelections(int selectionCount, Selector selector, @Nullable ServerSocketChannel server,
 			Map<SocketChannel, TcpNioConnection> connectionMap) {
+		this.backPressure.process(selector, selectionCount);
 		super.processNioSelections(selectionCount, selector, server,
 				this.walk.due() ? connectionMap : Collections.emptyMap());
 	}

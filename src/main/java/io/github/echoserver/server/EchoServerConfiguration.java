@@ -50,8 +50,9 @@ class EchoServerConfiguration {
 	AbstractServerConnectionFactory echoConnectionFactory(EchoProperties properties, ConnectionModel model,
 			ConnectionRegistry registry) {
 		checkPortIsFree(properties);
+		NioBackPressure backPressure = new NioBackPressure();
 		EchoConnectionSupport connections = new EchoConnectionSupport(registry, properties.framing(),
-				properties.maxLineLength(), (int) Math.min(properties.writeTimeout().toMillis(), Integer.MAX_VALUE));
+				properties.maxLineLength(), backPressure);
 		AbstractServerConnectionFactory factory;
 		if (properties.io() == Io.BLOCKING) {
 			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(properties.port());
@@ -59,7 +60,8 @@ class EchoServerConfiguration {
 			factory = net;
 		}
 		else {
-			EchoNioServerConnectionFactory nio = new EchoNioServerConnectionFactory(properties.port());
+			EchoNioServerConnectionFactory nio = new EchoNioServerConnectionFactory(properties.port(),
+					backPressure);
 			nio.setTcpNioConnectionSupport(connections);
 			factory = nio;
 		}
