@@ -1,7 +1,10 @@
 package io.github.echoserver.server;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -14,7 +17,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Proves that {@code echo.line-timeout} cuts off a client that trickles a line without ever
  * ending it (slowloris), even though it is never silent long enough for the idle timeout, while
- * a client that keeps ending its lines is left alone, in both I/O flavours.
+ * a client that keeps ending its lines is left alone, in both I/O flavours; and that with nio
+ * clients in the middle of a line hold no worker while they trickle.
  */
 class LineTimeoutTests {
 
@@ -44,6 +48,32 @@ class LineTimeoutTests {
 			assertThat(slow.isClosedByServer()).isTrue();
 			steady.sendLine("still here");
 			assertThat(steady.readLine()).isEqualTo("server echo# still here");
+		}
+	}
+
+	@Test
+	void withNioClientsInTheMiddleOfALineHoldNoWorker() {
+		// Blocking I/O with one worker would serve the first slow client only, until its timeout.
+		List<EchoClient> slow = new ArrayList<>();
+		try (RunningServer server = RunningServer.start("echo.io=nio", "echo.pool.size=1")) {
+			for (int i = 0; i < 200; i++) {
+				slow.add(server.connect().send("half a line from " + i));
+			}
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> server.registry().bytesReceived() >= 200 * "half a line from 1".length());
+			EchoClient steady = server.connect();
+			slow.add(steady);
+			// Every unfinished line waits in its decoder: the one worker is free for everybody else.
+			for (int i = 0; i < 50; i++) {
+				steady.sendLine("tick " + i);
+				assertThat(steady.readLine()).isEqualTo("server echo# tick " + i);
+			}
+			slow.get(7).sendLine(" ends");
+			assertThat(slow.get(7).readLine()).isEqualTo("server echo# half a line from 7 ends");
+			assertThat(server.registry().active()).isEqualTo(201);
+		}
+		finally {
+			slow.forEach(EchoClient::close);
 		}
 	}
 
