@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -94,10 +95,8 @@ class FloodTests {
 	private static final Duration BUSY_TO_CLOSE_BOUND = Duration.ofSeconds(1);
 
 	/**
-	 * How long after the client has read the last refusal the server may still hold the socket
-	 * of a refused connection. NIO closes a refused socket on a worker (the select loop writes
-	 * the busy line and shuts the socket down at once), so during a burst they queue up for the
-	 * workers.
+	 * How long after the client has read the last refusal a server socket of a refused
+	 * connection may still be in a TCP conversation (see {@link #serverSockets(int)}).
 	 */
 	private static final Duration SERVER_CLOSE_BOUND = Duration.ofSeconds(10);
 
@@ -177,13 +176,56 @@ class FloodTests {
 			assertThat(Counters.of(registry).minus(after)).as("the clients of settle()")
 				.isEqualTo(new Counters(end.clients(), end.clients(), 0, 0, end.clients()));
 			System.out.printf("FloodTests io=%s: limit %d open files; fds/threads/heap MB: startup %s, baseline %s, "
-					+ "peak fds %d, peak server sockets %d, when the last client had gone %s, after %d more "
+					+ "peak fds %d, peak server sockets in a conversation %d, when the last client had gone %s, after %d more "
 					+ "client(s) %s%n", io, openFilesLimit, startup, baseline, result.peakFds(),
 					result.peakServerSockets(), end.beforeNextClient(), end.clients(), end.settled());
 		}
 		assertThat(output.getAll().lines().filter((line) -> line.contains(" ERROR ")))
 			.as("lines logged at ERROR")
 			.isEmpty();
+	}
+
+	/**
+	 * What {@link #settle} works around: once the last client has left, an idle server still
+	 * holds what its closed connections held until the next client comes. Blocking: the TcpNet
+	 * factory's map keeps the closed connections, about 20 KB of heap each with their buffers,
+	 * until its sweep at the next accept. NIO: channels closed on a worker keep their file
+	 * descriptors until the select loop next wakes up. 200 clients connect, echo a line and
+	 * leave; then the heap and the descriptors must come back without any other client.
+	 */
+	@Disabled("server bug: closed connections are let go of only when the next client comes "
+			+ "(blocking: heap kept in the TcpNet factory's connection map until the next accept; "
+			+ "nio: file descriptors of channels closed on a worker kept until the select loop next wakes up)")
+	@ParameterizedTest(name = "io={0}")
+	@ValueSource(strings = { "blocking", "nio" })
+	@Timeout(value = 60, unit = TimeUnit.SECONDS)
+	void letsGoOfClosedConnectionsWithoutWaitingForTheNextClient(String io) throws Exception {
+		String mode = io.equals("blocking") ? "per-connection" : "pooled";
+		try (RunningServer server = RunningServer.start("echo.mode=" + mode, "echo.io=" + io)) {
+			Usage baseline = settle(server, (now) -> {
+			}).settled();
+			List<EchoClient> clients = new ArrayList<>();
+			try {
+				for (int i = 0; i < 200; i++) {
+					EchoClient client = server.connect();
+					clients.add(client);
+					client.sendLine("client " + i);
+					assertThat(client.readLine()).isEqualTo("server echo# client " + i);
+				}
+			}
+			finally {
+				clients.forEach(EchoClient::close);
+			}
+			await().atMost(WAIT).until(() -> server.registry().active() == 0 && serverSockets(server.tcpPort()) == 0);
+			await().atMost(Duration.ofSeconds(10)).pollInSameThread().pollInterval(Duration.ofMillis(500))
+				.untilAsserted(() -> {
+					Usage now = Usage.now();
+					assertThat(now.fds()).as(() -> "open file descriptors " + Usage.fdKinds())
+						.isLessThanOrEqualTo(baseline.fds() + 2);
+					assertThat(now.heapBytes()).as("heap used after GC")
+						.isLessThanOrEqualTo(baseline.heapBytes() + 2L * 1024 * 1024);
+				});
+		}
 	}
 
 	/**
@@ -199,7 +241,7 @@ class FloodTests {
 			burst.run(attempts, refusals, BURST_TIMEOUT);
 			long burstNanos = System.nanoTime() - started;
 			AdminResult adminResult = admin.stop();
-			System.out.printf("FloodTests %s: %d attempts in %d ms, %d connect failures retried, peak fds %d, peak server sockets %d; "
+			System.out.printf("FloodTests %s: %d attempts in %d ms, %d connect failures retried, peak fds %d, peak server sockets in a conversation %d; "
 					+ "refused %d (busy then close), closed without busy %d, reset %d, other replies %d; "
 					+ "connect->close ms %s; busy->close µs %s; admin %s%n", name, attempts, burstNanos / 1_000_000,
 					burst.connectFailures, burst.peakFds, burst.peakServerSockets, burst.refused, burst.closedSilently, burst.reset,
@@ -211,7 +253,8 @@ class FloodTests {
 			assertThat(burst.otherReplies).as("anything but the busy line: " + burst.firstOtherReply).isZero();
 			assertThat(burst.refused).as("refused with the busy line, then closed").isEqualTo(refusals);
 			assertThat(server.registry().active()).as("active connections after the burst").isEqualTo(MAX_CONNECTIONS);
-			// The server's side of every refused connection is closed too: only the admitted are left.
+			// On the server's side too the conversation of every refused connection is over: only
+			// the admitted ones are left. (Their descriptors are counted at the end of the test.)
 			long lastRefusal = System.nanoTime();
 			await().atMost(SERVER_CLOSE_BOUND).untilAsserted(() -> assertThat(serverSockets(server.tcpPort()))
 				.as(() -> "server sockets by TCP state " + serverSocketStates(server.tcpPort()))
@@ -220,8 +263,8 @@ class FloodTests {
 			assertThat(adminResult.failures()).as("admin calls that failed or did not answer 200").isEmpty();
 			int served = burst.echoOnOpenConnections(WAIT);
 			assertThat(served).as("connections left open that echo a line").isEqualTo(MAX_CONNECTIONS);
-			System.out.printf("FloodTests %s: server sockets of refused connections all closed %d ms after the last "
-					+ "refusal was read%n", name, serverCloseLagMillis);
+			System.out.printf("FloodTests %s: server sockets of refused connections all out of their TCP conversation "
+					+ "%d ms after the last refusal was read%n", name, serverCloseLagMillis);
 			return new BurstResult(burst.busyToClose, burst.peakFds, burst.peakServerSockets, adminResult);
 		}
 		finally {
@@ -272,9 +315,11 @@ class FloodTests {
 	}
 
 	/**
-	 * Sockets of the server's port that still have a file descriptor: TCP sockets of the local
-	 * port in /proc/net/tcp whose inode is not 0 (a socket closed by its process but not gone
-	 * from the kernel yet, such as one in TIME_WAIT, has inode 0), the listening one excluded.
+	 * Server sockets still in a TCP conversation: TCP sockets of the server's port in
+	 * /proc/net/tcp whose inode is not 0, the listening one excluded. A socket its process has
+	 * closed but the kernel keeps (TIME_WAIT, LAST_ACK) has inode 0; a socket whose conversation
+	 * is over is no longer listed, even while its process still holds its descriptor, which only
+	 * the count of descriptors shows.
 	 */
 	static int serverSockets(int port) {
 		String localPort = String.format(":%04X", port);
