@@ -1,0 +1,464 @@
+package io.github.echoserver.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.github.echoserver.EchoServerApplication;
+import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.testing.RunningServer;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Issue 4 point 5: the drain on SIGTERM while 200 clients pipeline lines. Proves, in both I/O
+ * flavours, that every client gets the replies to a gap-free prefix of the lines it sent (line 0
+ * to k-1, in order, byte for byte: no line the server read is left unanswered or answered out of
+ * turn, no partial line is answered), then exactly {@code server bye# shutting down}, then the
+ * end of the stream; that the replies the clients got are exactly the lines the server counts as
+ * echoed; and that the drain ends within {@code echo.shutdown-timeout}. First with the context
+ * closed in this JVM (the path SIGTERM takes), then with a real SIGTERM to the application started
+ * as a child JVM, which must exit with status 143 in time.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class DrainUnderLoadTests {
+
+	private static final int CLIENTS = 200;
+
+	/** Lines each client keeps in flight: it sends a new one whenever a reply comes back. */
+	private static final int PIPELINE = 32;
+
+	/** Replies every client must have had before the drain starts: all 200 are being served. */
+	private static final int REPLIES_BEFORE_DRAIN = 20;
+
+	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+
+	/** What a child JVM may take on top of the drain to stop Tomcat and exit. */
+	private static final Duration EXIT_MARGIN = Duration.ofSeconds(5);
+
+	private static final Duration WAIT = Duration.ofSeconds(30);
+
+	private static final String BYE = "server bye# shutting down\r\n";
+
+	/** 143 = 128 + 15: the JVM's status after SIGTERM once its shutdown hooks have run. */
+	private static final int SIGTERM_EXIT_STATUS = 143;
+
+	private static final Pattern LISTENING = Pattern.compile("Echo server listening on 127\\.0\\.0\\.1:(\\d+) ");
+
+	private static final Pattern DRAINED = Pattern.compile("Drained (\\d+) connection\\(s\\) in (\\d+) ms");
+
+	@ParameterizedTest(name = "io={0}")
+	@ValueSource(strings = { "blocking", "nio" })
+	@Timeout(value = 90, unit = TimeUnit.SECONDS)
+	void closingTheContextAnswersEveryLineReadThenSaysByeToEachPipeliningClient(String io, CapturedOutput output)
+			throws Exception {
+		RunningServer server = RunningServer.start(properties(io));
+		// Kept: the registry's counters stay readable after the context is closed.
+		ConnectionRegistry registry = server.registry();
+		Duration drain;
+		try (PipeliningClients clients = new PipeliningClients(server.tcpPort())) {
+			await().atMost(WAIT).until(() -> clients.served() == CLIENTS);
+
+			long started = System.nanoTime();
+			server.close();
+			drain = Duration.ofNanos(System.nanoTime() - started);
+
+			clients.awaitAllEnded(WAIT);
+			clients.assertEachGotAPrefixOfItsLinesThenBye();
+			assertThat(clients.replies()).as("replies received = lines the server echoed")
+				.isEqualTo(registry.linesEchoed());
+			System.out.printf("DrainUnderLoadTests io=%s in-process: drain (context close) took %d ms; %s; "
+					+ "server counted %d lines echoed%n", io, drain.toMillis(), clients.summary(), registry.linesEchoed());
+		}
+		finally {
+			server.close();
+		}
+		assertThat(drain).as("context close").isLessThan(SHUTDOWN_TIMEOUT);
+		assertThat(registry.active()).isZero();
+		assertThat(output.getAll().lines().filter((line) -> line.contains(" ERROR ")))
+			.as("lines logged at ERROR")
+			.isEmpty();
+	}
+
+	@ParameterizedTest(name = "io={0}")
+	@ValueSource(strings = { "blocking", "nio" })
+	@Timeout(value = 150, unit = TimeUnit.SECONDS)
+	void sigtermDrainsEveryPipeliningClientAndTheProcessExitsWith143InTime(String io) throws Exception {
+		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-cp", System.getProperty("java.class.path"),
+				// As in the tests' own JVM: never the application.yml users edit in the working directory.
+				"-Dspring.config.location=optional:classpath:/", EchoServerApplication.class.getName()));
+		for (String property : properties(io)) {
+			command.add("--" + property);
+		}
+		command.addAll(List.of("--echo.port=0", "--echo.address=127.0.0.1", "--server.port=0"));
+		Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+		try {
+			ChildOutput output = new ChildOutput(child.getInputStream());
+			int port = output.port().get(WAIT.toSeconds() * 2, TimeUnit.SECONDS);
+			try (PipeliningClients clients = new PipeliningClients(port)) {
+				await().atMost(WAIT).until(() -> clients.served() == CLIENTS);
+
+				long started = System.nanoTime();
+				child.toHandle().destroy(); // SIGTERM
+				boolean exited = child.waitFor(SHUTDOWN_TIMEOUT.plus(EXIT_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+				Duration exit = Duration.ofNanos(System.nanoTime() - started);
+				assertThat(exited).as("exited within shutdown-timeout + " + EXIT_MARGIN.toSeconds() + " s").isTrue();
+
+				clients.awaitAllEnded(WAIT);
+				output.awaitEnd(WAIT);
+				System.out.printf("DrainUnderLoadTests io=%s child JVM: exit status %d after %d ms; %s; %s%n", io,
+						child.exitValue(), exit.toMillis(), output.drained(), clients.summary());
+				assertThat(child.exitValue()).as("exit status").isEqualTo(SIGTERM_EXIT_STATUS);
+				clients.assertEachGotAPrefixOfItsLinesThenBye();
+				assertThat(output.drained()).as("the drain's last log line").contains("Drained " + CLIENTS + " ");
+				assertThat(output.lines().stream().filter((line) -> line.contains(" ERROR ")))
+					.as("lines logged at ERROR")
+					.isEmpty();
+			}
+		}
+		finally {
+			if (child.isAlive()) {
+				child.destroyForcibly();
+				child.waitFor(10, TimeUnit.SECONDS);
+			}
+		}
+	}
+
+	/**
+	 * Blocking: a thread per connection, so that every client is being read when the drain
+	 * starts (a pooled client still waiting for a worker gets the bye line unread, by design).
+	 * NIO: the default pool of 8 workers serves all 200.
+	 */
+	private static String[] properties(String io) {
+		return new String[] { "echo.mode=" + (io.equals("blocking") ? "per-connection" : "pooled"), "echo.io=" + io,
+				"echo.shutdown-timeout=" + SHUTDOWN_TIMEOUT.toSeconds() + "s" };
+	}
+
+	/** The child JVM's console, read on a thread of its own so that the child never blocks on it. */
+	private static final class ChildOutput {
+
+		private final List<String> lines = new CopyOnWriteArrayList<>();
+
+		private final CompletableFuture<Integer> port = new CompletableFuture<>();
+
+		private final Thread reader;
+
+		ChildOutput(InputStream in) {
+			this.reader = new Thread(() -> read(in), "test-child-output");
+			this.reader.setDaemon(true);
+			this.reader.start();
+		}
+
+		private void read(InputStream in) {
+			try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+				String line;
+				while ((line = reader.readLine()) != null) {
+					this.lines.add(line);
+					Matcher listening = LISTENING.matcher(line);
+					if (listening.find()) {
+						this.port.complete(Integer.parseInt(listening.group(1)));
+					}
+				}
+				this.port.completeExceptionally(new IllegalStateException("The child ended before listening: "
+						+ String.join("\n", this.lines)));
+			}
+			catch (IOException ex) {
+				this.port.completeExceptionally(ex);
+			}
+		}
+
+		CompletableFuture<Integer> port() {
+			return this.port;
+		}
+
+		void awaitEnd(Duration timeout) throws InterruptedException {
+			this.reader.join(timeout.toMillis());
+		}
+
+		List<String> lines() {
+			return this.lines;
+		}
+
+		/** The drain's summary line, e.g. "Drained 200 connection(s) in 40 ms". */
+		String drained() {
+			return this.lines.stream()
+				.map(DRAINED::matcher)
+				.filter(Matcher::find)
+				.map(Matcher::group)
+				.findFirst()
+				.orElse("no drain logged");
+		}
+
+	}
+
+	/** One pipelining client: what it has sent, what came back, and how it ended. */
+	private static final class Client {
+
+		final int id;
+
+		final SocketChannel channel;
+
+		/** Lines written completely. */
+		int sent;
+
+		/** The line being written, if the socket took only part of it. */
+		ByteBuffer out;
+
+		/** Replies received, each the echo of line {@code replies} - 1. */
+		int replies;
+
+		final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+
+		boolean bye;
+
+		boolean outputBroken;
+
+		String end;
+
+		String violation;
+
+		Client(int id, SocketChannel channel) {
+			this.id = id;
+			this.channel = channel;
+		}
+
+		/** Line {@code i} of this client, numbered and padded so that a read spans many lines. */
+		String line(int i) {
+			return "client " + this.id + " line " + i + " " + "p".repeat(40);
+		}
+
+		void violate(String what) {
+			if (this.violation == null) {
+				this.violation = what;
+			}
+		}
+
+	}
+
+	/**
+	 * 200 clients, each keeping {@link #PIPELINE} lines in flight, on one selector in a thread of
+	 * its own, from connect until the server has closed every one of them.
+	 */
+	private static final class PipeliningClients implements AutoCloseable {
+
+		private static final byte[] BYE_BYTES = BYE.getBytes(StandardCharsets.UTF_8);
+
+		private final Selector selector;
+
+		private final List<Client> clients = new ArrayList<>();
+
+		private final Thread loop;
+
+		private volatile boolean stop;
+
+		private volatile int served;
+
+		private volatile int ended;
+
+		PipeliningClients(int port) throws IOException {
+			this.selector = Selector.open();
+			for (int i = 0; i < CLIENTS; i++) {
+				SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
+				channel.configureBlocking(false);
+				Client client = new Client(i, channel);
+				this.clients.add(client);
+				channel.register(this.selector, SelectionKey.OP_READ | SelectionKey.OP_WRITE, client);
+			}
+			this.loop = new Thread(this::run, "test-pipelining-clients");
+			this.loop.setDaemon(true);
+			this.loop.start();
+		}
+
+		/** Clients that have had {@link #REPLIES_BEFORE_DRAIN} replies. */
+		int served() {
+			return this.served;
+		}
+
+		private void run() {
+			try {
+				while (!this.stop && this.ended < CLIENTS) {
+					this.selector.select(100);
+					for (SelectionKey key : this.selector.selectedKeys()) {
+						Client client = (Client) key.attachment();
+						if (key.isValid() && key.isReadable()) {
+							read(key, client);
+						}
+						if (key.isValid() && key.isWritable()) {
+							write(key, client);
+						}
+					}
+					this.selector.selectedKeys().clear();
+				}
+			}
+			catch (IOException ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+		private void write(SelectionKey key, Client client) {
+			try {
+				while (client.sent - client.replies < PIPELINE) {
+					if (client.out == null) {
+						client.out = ByteBuffer.wrap((client.line(client.sent) + "\r\n").getBytes(StandardCharsets.UTF_8));
+					}
+					client.channel.write(client.out);
+					if (client.out.hasRemaining()) {
+						return; // the socket is full: on when it is writable again
+					}
+					client.out = null;
+					client.sent++;
+				}
+				// Enough in flight: wait for replies before writing more.
+				key.interestOps(SelectionKey.OP_READ);
+			}
+			catch (IOException ex) {
+				// The server has closed: nothing more to send, what it sent is still to be read.
+				client.outputBroken = true;
+				key.interestOps(SelectionKey.OP_READ);
+			}
+		}
+
+		private void read(SelectionKey key, Client client) throws IOException {
+			int n;
+			try {
+				n = client.channel.read(client.in);
+			}
+			catch (IOException ex) {
+				end(key, client, "reset");
+				return;
+			}
+			if (n > 0) {
+				takeLines(client);
+				if (!client.outputBroken && !client.bye && client.sent - client.replies < PIPELINE) {
+					key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+				}
+			}
+			else if (n < 0) {
+				end(key, client, "eof");
+			}
+		}
+
+		/** Check each complete line received against the one owed. */
+		private void takeLines(Client client) {
+			ByteBuffer in = client.in;
+			in.flip();
+			int start = 0;
+			for (int i = 0; i < in.limit(); i++) {
+				if (in.get(i) != '\n') {
+					continue;
+				}
+				byte[] line = Arrays.copyOfRange(in.array(), start, i + 1);
+				start = i + 1;
+				if (client.bye) {
+					client.violate("after the bye line: " + text(line));
+				}
+				else if (Arrays.equals(line, BYE_BYTES)) {
+					client.bye = true;
+				}
+				else {
+					String expected = "server echo# " + client.line(client.replies) + "\r\n";
+					if (!text(line).equals(expected)) {
+						client.violate("reply " + client.replies + " (of " + client.sent + " lines sent) was "
+								+ text(line).strip() + ", expected " + expected.strip());
+					}
+					client.replies++;
+					if (client.replies == REPLIES_BEFORE_DRAIN) {
+						this.served++;
+					}
+				}
+			}
+			in.position(start);
+			in.compact();
+		}
+
+		private void end(SelectionKey key, Client client, String how) throws IOException {
+			if (client.in.position() > 0) {
+				client.violate("ended in the middle of a line: " + text(Arrays.copyOf(client.in.array(), client.in.position())));
+			}
+			client.end = how;
+			key.cancel();
+			client.channel.close();
+			this.ended++;
+		}
+
+		void awaitAllEnded(Duration timeout) throws InterruptedException {
+			this.loop.join(timeout.toMillis());
+			this.stop = true;
+			this.loop.join(1000);
+		}
+
+		/** Each client: a gap-free prefix of its lines, answered byte for byte, then the bye line, then the end. */
+		void assertEachGotAPrefixOfItsLinesThenBye() {
+			for (Client client : this.clients) {
+				String who = "client " + client.id + " (sent " + client.sent + ", replies " + client.replies + ", end "
+						+ client.end + ")";
+				assertThat(client.violation).as(who).isNull();
+				assertThat(client.bye).as(who + ": bye line").isTrue();
+				assertThat(client.end).as(who + ": closed by the server").isNotNull();
+				assertThat(client.replies).as(who).isBetween(REPLIES_BEFORE_DRAIN, client.sent);
+			}
+		}
+
+		long replies() {
+			return this.clients.stream().mapToLong((client) -> client.replies).sum();
+		}
+
+		String summary() {
+			int[] replies = this.clients.stream().mapToInt((client) -> client.replies).sorted().toArray();
+			long sentNotAnswered = this.clients.stream().mapToLong((client) -> client.sent - client.replies).sum();
+			long eof = this.clients.stream().filter((client) -> "eof".equals(client.end)).count();
+			long reset = this.clients.stream().filter((client) -> "reset".equals(client.end)).count();
+			return String.format("%d clients, %d replies (per client min %d, max %d), %d lines sent after the last reply, "
+					+ "ended by eof %d, by reset %d", CLIENTS, replies(), replies[0], replies[replies.length - 1],
+					sentNotAnswered, eof, reset);
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.stop = true;
+			try {
+				this.loop.join(5000);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			for (Client client : this.clients) {
+				client.channel.close();
+			}
+			this.selector.close();
+		}
+
+	}
+
+	private static String text(byte[] bytes) {
+		return new String(bytes, StandardCharsets.UTF_8);
+	}
+
+}
