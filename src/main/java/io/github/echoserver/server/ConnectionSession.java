@@ -129,6 +129,17 @@ final class ConnectionSession {
 		}
 	}
 
+	/**
+	 * Handling a line failed because the connection had been closed meanwhile (a reset while
+	 * writing, the admin API, a timeout): logged at DEBUG, not counted as an internal error.
+	 * @param failure what failed after the close
+	 */
+	void closedUnder(Throwable failure) {
+		if (logger.isDebugEnabled()) {
+			logger.debug("Connection from " + this.peer + " was closed while a line was handled: " + failure);
+		}
+	}
+
 	/** Say {@code serverLine} when reading ends normally (the drain's bye line). */
 	void endWith(byte[] serverLine) {
 		this.lineAtEnd = serverLine;

@@ -33,13 +33,16 @@ final class EchoConnectionSupport implements TcpNetConnectionSupport, TcpNioConn
 
 	private final int maxLineLength;
 
+	private final SelectLoop loop;
+
 	private final NioBackPressure backPressure;
 
-	EchoConnectionSupport(ConnectionRegistry registry, Framing framing, int maxLineLength,
+	EchoConnectionSupport(ConnectionRegistry registry, Framing framing, int maxLineLength, SelectLoop loop,
 			NioBackPressure backPressure) {
 		this.registry = registry;
 		this.framing = framing;
 		this.maxLineLength = maxLineLength;
+		this.loop = loop;
 		this.backPressure = backPressure;
 	}
 
@@ -59,7 +62,7 @@ final class EchoConnectionSupport implements TcpNetConnectionSupport, TcpNioConn
 	public TcpNioConnection createNewConnection(SocketChannel channel, boolean server, boolean lookupHost,
 			@Nullable ApplicationEventPublisher publisher, @Nullable String factoryName) {
 		EchoNioConnection connection = new EchoNioConnection(channel, lookupHost, publisher, factoryName,
-				newSession(channel.socket()), this.backPressure);
+				newSession(channel.socket()), this.loop, this.backPressure);
 		// NIO connections are served by the event loop from the start.
 		if (!admit(connection, connection.session(), channel.socket(), ConnectionState.SERVING)) {
 			connection.refuse(ServerMessages.TOO_MANY_CONNECTIONS);

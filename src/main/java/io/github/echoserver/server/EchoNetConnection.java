@@ -215,9 +215,16 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	}
 
 	private void failed(RuntimeException ex) {
-		byte[] serverLine = this.session.lineForEnd(ex);
-		if (serverLine != null) {
-			writeServerLine(serverLine);
+		if (!isOpen()) {
+			// Closed under this line (a reset while writing, the admin API, a timeout): the
+			// outbound adapter found no connection. A consequence, not a fault.
+			this.session.closedUnder(ex);
+		}
+		else {
+			byte[] serverLine = this.session.lineForEnd(ex);
+			if (serverLine != null) {
+				writeServerLine(serverLine);
+			}
 		}
 		// Nothing more is answered; the read loop ends at the next frame and closes.
 		this.frames.clear();
@@ -274,6 +281,17 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 			this.session.written();
 			this.writeLock.unlock();
 		}
+	}
+
+	/**
+	 * Also lets go of the buffers: the TcpNet factory keeps closed connections in its map until
+	 * its next accept, and an idle server would hold 16 KiB for each until a client comes.
+	 */
+	@Override
+	public void close() {
+		super.close();
+		this.readBuffer = null;
+		this.output = null;
 	}
 
 	@Override

@@ -54,6 +54,8 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 
 	private final ConnectionSession session;
 
+	private final SelectLoop loop;
+
 	private final NioBackPressure backPressure;
 
 	private final Consumer<byte[]> dispatch = this::dispatch;
@@ -85,10 +87,11 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 	private byte @Nullable [] currentFrame;
 
 	EchoNioConnection(SocketChannel channel, boolean lookupHost, @Nullable ApplicationEventPublisher publisher,
-			@Nullable String factoryName, ConnectionSession session, NioBackPressure backPressure) {
+			@Nullable String factoryName, ConnectionSession session, SelectLoop loop, NioBackPressure backPressure) {
 		super(channel, true, lookupHost, publisher, factoryName);
 		this.channel = channel;
 		this.session = session;
+		this.loop = loop;
 		this.backPressure = backPressure;
 	}
 
@@ -104,6 +107,13 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 	public void setTaskExecutor(Executor taskExecutor) {
 		super.setTaskExecutor(taskExecutor);
 		this.executor = taskExecutor;
+	}
+
+	/** Closed on a worker: the select loop's next pass releases the socket's file descriptor. */
+	@Override
+	public void close() {
+		super.close();
+		this.loop.wakeup();
 	}
 
 	@Override
@@ -154,6 +164,12 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 	/** Reading has ended: say the line for it, if any, after the replies, and close once written. */
 	private void end(Exception reason) {
 		this.ended = true;
+		if (!isOpen()) {
+			// Closed under the read (a reset while writing, the admin API, a timeout): what
+			// failed afterwards is a consequence, not a fault.
+			this.session.closedUnder(reason);
+			return;
+		}
 		byte[] serverLine = this.session.lineForEnd(reason);
 		if (serverLine != null) {
 			writeServerLine(serverLine);
@@ -201,6 +217,9 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 	}
 
 	private void dispatch(byte[] frame) {
+		if (!isOpen()) {
+			return;
+		}
 		this.currentFrame = frame;
 		Message<?> message = getMapper().toMessage(this);
 		this.currentFrame = null;
@@ -386,8 +405,10 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 
 	/**
 	 * Refuse on the select loop's thread, before the socket is registered: write the busy line
-	 * (a new socket's send buffer has room for it), shut both directions, and close on the first
-	 * readiness. Closing right here would make the factory log an ERROR while registering.
+	 * (a new socket's send buffer has room for it), shut both directions, and close at the
+	 * loop's next pass, once the factory has registered it; closing right here would make the
+	 * factory log an ERROR while registering. No worker is involved, so a burst of refused
+	 * clients does not pile up open sockets behind busy workers.
 	 * @param serverLine the busy line
 	 */
 	void refuse(byte[] serverLine) {
@@ -402,6 +423,7 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 				logger.debug("Could not tell " + this.session.peer() + " it is refused: " + ex);
 			}
 		}
+		this.loop.execute(this::close);
 	}
 
 	/** A growable byte array for one read's replies; one per worker thread. */

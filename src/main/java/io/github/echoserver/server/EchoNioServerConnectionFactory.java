@@ -22,10 +22,13 @@ final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory
 
 	private final HarvestInterval walk = new HarvestInterval();
 
+	private final SelectLoop loop;
+
 	private final NioBackPressure backPressure;
 
-	EchoNioServerConnectionFactory(int port, NioBackPressure backPressure) {
+	EchoNioServerConnectionFactory(int port, SelectLoop loop, NioBackPressure backPressure) {
 		super(port);
+		this.loop = loop;
 		this.backPressure = backPressure;
 	}
 
@@ -60,12 +63,14 @@ final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory
 	 * closed channels from the factory's map and applies the socket timeout, which we do not use
 	 * (the idle timeout is the registry's); once per interval is enough.
 	 * <p>
-	 * Connections whose replies wait for the client to read are handled first, and taken out of
-	 * the selection: see {@link NioBackPressure}.
+	 * Tasks our connections handed to the loop run first ({@link SelectLoop}); then connections
+	 * whose replies wait for the client to read are handled, and taken out of the selection
+	 * ({@link NioBackPressure}).
 	 */
 	@Override
 	protected void processNioSelections(int selectionCount, Selector selector, @Nullable ServerSocketChannel server,
 			Map<SocketChannel, TcpNioConnection> connectionMap) {
+		this.loop.runTasks(selector);
 		this.backPressure.process(selector, selectionCount);
 		super.processNioSelections(selectionCount, selector, server,
 				this.walk.due() ? connectionMap : Collections.emptyMap());

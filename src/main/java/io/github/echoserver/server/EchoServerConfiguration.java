@@ -50,9 +50,10 @@ class EchoServerConfiguration {
 	AbstractServerConnectionFactory echoConnectionFactory(EchoProperties properties, ConnectionModel model,
 			ConnectionRegistry registry) {
 		checkPortIsFree(properties);
-		NioBackPressure backPressure = new NioBackPressure();
+		SelectLoop loop = new SelectLoop();
+		NioBackPressure backPressure = new NioBackPressure(loop);
 		EchoConnectionSupport connections = new EchoConnectionSupport(registry, properties.framing(),
-				properties.maxLineLength(), backPressure);
+				properties.maxLineLength(), loop, backPressure);
 		AbstractServerConnectionFactory factory;
 		if (properties.io() == Io.BLOCKING) {
 			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(properties.port());
@@ -60,7 +61,7 @@ class EchoServerConfiguration {
 			factory = net;
 		}
 		else {
-			EchoNioServerConnectionFactory nio = new EchoNioServerConnectionFactory(properties.port(),
+			EchoNioServerConnectionFactory nio = new EchoNioServerConnectionFactory(properties.port(), loop,
 					backPressure);
 			nio.setTcpNioConnectionSupport(connections);
 			factory = nio;

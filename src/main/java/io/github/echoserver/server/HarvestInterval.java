@@ -4,8 +4,9 @@ package io.github.echoserver.server;
  * Lets the factories' sweep for closed connections run at most once per interval. Spring
  * Integration sweeps its whole connection map on every accept (TcpNet) and on every select
  * (TcpNio): with thousands of connections that scan was the select loop's largest cost in the
- * profile. Closed connections leave our registry at once; the factory's own map may keep them
- * for up to one interval, which nothing reads in between.
+ * profile. Closed connections leave our registry at once; the factory's own map keeps them
+ * until its first sweep after the interval, which for TcpNet is the next accept: so a closed
+ * connection lets go of its buffers itself ({@link EchoNetConnection#close()}).
  */
 final class HarvestInterval {
 

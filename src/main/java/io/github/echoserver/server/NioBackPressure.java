@@ -6,10 +6,6 @@ import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Back-pressure for NIO connections, run by the select loop: a connection whose socket would
@@ -27,13 +23,14 @@ import org.jspecify.annotations.Nullable;
  */
 final class NioBackPressure {
 
-	/** Connections that have just been left with pending output, from any thread. */
-	private final Queue<EchoNioConnection> blocked = new ConcurrentLinkedQueue<>();
+	private final SelectLoop loop;
 
-	/** Connections still waiting for their read to be re-armed; select loop only. */
+	/** Connections left with pending output whose key is not switched to OP_WRITE yet. */
 	private final List<EchoNioConnection> awaitingRearm = new ArrayList<>();
 
-	private volatile @Nullable Selector selector;
+	NioBackPressure(SelectLoop loop) {
+		this.loop = loop;
+	}
 
 	/**
 	 * Called by a connection whose socket did not take all of a write: the select loop will
@@ -41,11 +38,7 @@ final class NioBackPressure {
 	 * @param connection the connection with pending output
 	 */
 	void blocked(EchoNioConnection connection) {
-		this.blocked.add(connection);
-		Selector toWake = this.selector;
-		if (toWake != null) {
-			toWake.wakeup();
-		}
+		this.loop.execute(() -> this.awaitingRearm.add(connection));
 	}
 
 	/**
@@ -56,7 +49,6 @@ final class NioBackPressure {
 	 * @param selectionCount the number of keys the last select returned
 	 */
 	void process(Selector selector, int selectionCount) {
-		this.selector = selector;
 		if (selectionCount > 0) {
 			Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
 			while (keys.hasNext()) {
@@ -66,10 +58,6 @@ final class NioBackPressure {
 					handle(key, connection);
 				}
 			}
-		}
-		EchoNioConnection connection;
-		while ((connection = this.blocked.poll()) != null) {
-			this.awaitingRearm.add(connection);
 		}
 		if (!this.awaitingRearm.isEmpty()) {
 			this.awaitingRearm.removeIf((waiting) -> waitForWritable(waiting, selector));
