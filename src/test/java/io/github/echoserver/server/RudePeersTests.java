@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestInstance.Lifecycle;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.TrackedConnection;
@@ -52,8 +52,10 @@ import static org.awaitility.Awaitility.await;
  * connection entry is left behind, and a client connected all along, and a new one, are still
  * served.
  * <p>
- * Assertions go by what a client sees and what the registry counts, never by how the server
- * reads or writes, so they hold whichever way the write path applies back-pressure.
+ * Assertions go by what a client sees, what the registry counts and how many workers are busy
+ * (README, "Reading the pool state"), never by how the server reads or writes, so they hold
+ * whichever way the write path applies back-pressure. Cases that show a server bug are kept,
+ * {@code @Disabled} with the bug as the reason, in the flavours where they fail.
  */
 class RudePeersTests {
 
@@ -70,6 +72,15 @@ class RudePeersTests {
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
 	private static final long HUNDRED_MEGABYTES = 100L * 1024 * 1024;
+
+	/**
+	 * Workers busy when only the bystander is open and idle: with blocking I/O a worker is busy
+	 * for as long as its client is served, with NIO only while it handles a read (README,
+	 * "Reading the pool state").
+	 */
+	private static final int BLOCKING = 1;
+
+	private static final int NIO = 0;
 
 	private static final byte IAC = (byte) 0xFF;
 
@@ -93,14 +104,21 @@ class RudePeersTests {
 	private static final byte[] TELNET_BREAK = { IAC, (byte) 0xF3 };
 
 	/**
-	 * Blocking I/O: a write that fails because the client reset the connection closes it, but
-	 * the lines already decoded from the same read are still handed to the flow, whose
-	 * outbound adapter no longer finds the connection.
+	 * A write that fails because the client reset the connection closes it, but the lines
+	 * already decoded from the same read are still handed to the flow, whose outbound adapter
+	 * no longer finds the connection: ConnectionSession takes that for an unexpected failure.
 	 */
 	private static final String BLOCKING_RESET_MID_REPLY_BUG = "server bug: blocking, a reset while replies are "
 			+ "being written logs ERROR 'Closing connection ... after an unexpected failure' "
 			+ "(MessageHandlingException: Unable to find outbound socket) and counts an internal error; "
 			+ "EchoNetConnection keeps dispatching the frames it had decoded after its write failed and closed";
+
+	/** The same in NIO, where it needs the replies to one read to pass the 64 KiB reply batch. */
+	private static final String NIO_RESET_MID_REPLY_BUG = "server bug: nio, intermittent: a reset while the "
+			+ "replies to one read (over 64 KiB: short lines) are being written logs ERROR 'Closing connection ... "
+			+ "after an unexpected failure' (MessageHandlingException: Unable to find outbound socket) and counts "
+			+ "an internal error; EchoNioConnection keeps dispatching the read's remaining lines after the batch "
+			+ "flush in send() failed and closed";
 
 	/**
 	 * NIO: closing a channel registered with a selector only shuts its output (the client reads
@@ -116,7 +134,7 @@ class RudePeersTests {
 	class PooledBlocking extends RudePeers {
 
 		PooledBlocking() {
-			super("echo.mode=pooled", "echo.io=blocking");
+			super(BLOCKING, "echo.mode=pooled", "echo.io=blocking");
 		}
 
 		@Test
@@ -124,6 +142,13 @@ class RudePeersTests {
 		@Override
 		void resetInTheMiddleOfAReply() throws Exception {
 			super.resetInTheMiddleOfAReply();
+		}
+
+		@Test
+		@Disabled(BLOCKING_RESET_MID_REPLY_BUG)
+		@Override
+		void resetInTheMiddleOfTheRepliesToShortLines() throws Exception {
+			super.resetInTheMiddleOfTheRepliesToShortLines();
 		}
 
 	}
@@ -132,7 +157,7 @@ class RudePeersTests {
 	class PooledNio extends RudePeers {
 
 		PooledNio() {
-			super("echo.mode=pooled", "echo.io=nio");
+			super(NIO, "echo.mode=pooled", "echo.io=nio");
 		}
 
 		@Test
@@ -140,6 +165,13 @@ class RudePeersTests {
 		@Override
 		void aClientStillSendingAfterItsRefusalHasItsWritesFail() throws Exception {
 			super.aClientStillSendingAfterItsRefusalHasItsWritesFail();
+		}
+
+		@Test
+		@Disabled(NIO_RESET_MID_REPLY_BUG)
+		@Override
+		void resetInTheMiddleOfTheRepliesToShortLines() throws Exception {
+			super.resetInTheMiddleOfTheRepliesToShortLines();
 		}
 
 	}
@@ -148,7 +180,7 @@ class RudePeersTests {
 	class SingleNio extends RudePeers {
 
 		SingleNio() {
-			super("echo.mode=single", "echo.io=nio");
+			super(NIO, "echo.mode=single", "echo.io=nio");
 		}
 
 		@Test
@@ -158,13 +190,20 @@ class RudePeersTests {
 			super.aClientStillSendingAfterItsRefusalHasItsWritesFail();
 		}
 
+		@Test
+		@Disabled(NIO_RESET_MID_REPLY_BUG)
+		@Override
+		void resetInTheMiddleOfTheRepliesToShortLines() throws Exception {
+			super.resetInTheMiddleOfTheRepliesToShortLines();
+		}
+
 	}
 
 	@Nested
 	class PerConnectionBlocking extends RudePeers {
 
 		PerConnectionBlocking() {
-			super("echo.mode=per-connection", "echo.io=blocking");
+			super(BLOCKING, "echo.mode=per-connection", "echo.io=blocking");
 		}
 
 		@Test
@@ -172,6 +211,13 @@ class RudePeersTests {
 		@Override
 		void resetInTheMiddleOfAReply() throws Exception {
 			super.resetInTheMiddleOfAReply();
+		}
+
+		@Test
+		@Disabled(BLOCKING_RESET_MID_REPLY_BUG)
+		@Override
+		void resetInTheMiddleOfTheRepliesToShortLines() throws Exception {
+			super.resetInTheMiddleOfTheRepliesToShortLines();
 		}
 
 	}
@@ -183,8 +229,8 @@ class RudePeersTests {
 	 * throughout; no ERROR, counters exact.
 	 */
 	@ParameterizedTest
-	@ValueSource(strings = { "blocking", "nio" })
-	void aPeerThatVanishesWithoutAFinIsClosedByTheIdleTimeout(String io) throws Exception {
+	@CsvSource({ "blocking, 1", "nio, 0" })
+	void aPeerThatVanishesWithoutAFinIsClosedByTheIdleTimeout(String io, int quietWorkers) throws Exception {
 		try (RunningServer server = RunningServer.start("echo.mode=pooled", "echo.io=" + io, "echo.idle-timeout=1s",
 				"echo.max-line-length=" + MAX_LINE);
 				LogCapture logs = LogCapture.start();
@@ -213,6 +259,9 @@ class RudePeersTests {
 			assertThat(silentEnd.get(5, TimeUnit.SECONDS)).isEqualTo(IDLE_TIMEOUT);
 			assertThat(silentMidLineEnd.get(5, TimeUnit.SECONDS)).isEqualTo(IDLE_TIMEOUT);
 			eventually().until(() -> registry.active() == 1 && registry.closed() == 2);
+			// The busy client's worker (blocking) is the only one left at work.
+			ConnectionModel workers = server.context().getBean(ConnectionModel.class);
+			eventually().until(() -> workers.state().activeThreads() == quietWorkers);
 			assertThat(registry.connections()).singleElement()
 				.extracting(TrackedConnection::getRemotePort)
 				.isEqualTo(busy.localPort());
@@ -237,6 +286,8 @@ class RudePeersTests {
 	@TestInstance(Lifecycle.PER_CLASS)
 	abstract static class RudePeers {
 
+		private final int quietWorkers;
+
 		private final String[] properties;
 
 		private @Nullable RunningServer server;
@@ -247,7 +298,12 @@ class RudePeersTests {
 
 		private @Nullable Counters before;
 
-		RudePeers(String... properties) {
+		/**
+		 * @param quietWorkers workers busy while only the idle bystander is open
+		 * @param properties the server's {@code echo.mode} and {@code echo.io}
+		 */
+		RudePeers(int quietWorkers, String... properties) {
+			this.quietWorkers = quietWorkers;
 			this.properties = properties;
 		}
 
@@ -330,17 +386,31 @@ class RudePeersTests {
 		}
 
 		/**
-		 * A client sends lines without reading the replies until the server cannot write any more
-		 * (it stops reading, so the client's own writes block), then resets: the server lets go
-		 * of the connection, and has counted no line it did not receive.
+		 * A client sends 100-byte lines without reading the replies until the server cannot write
+		 * any more (it stops reading, so the client's own writes block), then resets: the server
+		 * lets go of the connection, and has counted no line it did not receive.
 		 */
 		@Test
 		void resetInTheMiddleOfAReply() throws Exception {
+			resetWhileRepliesAreWaiting("y".repeat(99) + "\n");
+		}
+
+		/**
+		 * The same with one-byte lines, whose replies are eight times the size of what was
+		 * received: many replies to a single read are still being written when the reset comes.
+		 */
+		@Test
+		void resetInTheMiddleOfTheRepliesToShortLines() throws Exception {
+			resetWhileRepliesAreWaiting("y\n");
+		}
+
+		private void resetWhileRepliesAreWaiting(String line) throws Exception {
 			long linesEchoedBeforeReset;
 			long written;
 			try (RudePeer rude = RudePeer.connect(server().tcpPort(), 4096)) {
-				// 100-byte lines, up to 32 MB: more than every socket buffer on the way can hold.
-				Flood flood = Flood.start(rude.output(), ("y".repeat(99) + "\n").repeat(100).getBytes(), 3200);
+				// Up to 32 MB: more than every socket buffer on the way can hold.
+				byte[] chunk = line.repeat(10_000 / line.length()).getBytes(StandardCharsets.US_ASCII);
+				Flood flood = Flood.start(rude.output(), chunk, 32_000_000 / chunk.length);
 				TrackedConnection tracked = eventually().until(() -> tracked(rude), (found) -> found != null);
 				await().pollInterval(Duration.ofMillis(100))
 					.atMost(Duration.ofSeconds(20))
@@ -357,7 +427,7 @@ class RudePeersTests {
 			long echoed = after.linesEchoed() - before().linesEchoed();
 			assertThat(received).isPositive().isLessThanOrEqualTo(written);
 			// Every line counted as echoed was received whole (the bystander's lines are not in these deltas).
-			assertThat(echoed).isBetween(linesEchoedBeforeReset, received / 100);
+			assertThat(echoed).isBetween(linesEchoedBeforeReset, received / line.length());
 			assertServerUnharmed();
 		}
 
@@ -508,9 +578,10 @@ class RudePeersTests {
 		}
 
 		/**
-		 * Wait until only the bystander is left and {@code closed} more connections have closed,
-		 * then check that every one of them was accepted once and that the registry holds no
-		 * other entry.
+		 * Wait until only the bystander is left, {@code closed} more connections have closed and
+		 * the workers are done with them (what a worker does after the close, such as logging, is
+		 * then over), then check that every one of them was accepted once and that the registry
+		 * holds no other entry.
 		 * @param closed how many connections the case opened (all closed by now)
 		 * @return the counters then
 		 */
@@ -518,6 +589,8 @@ class RudePeersTests {
 			ConnectionRegistry registry = server().registry();
 			eventually()
 				.until(() -> registry.active() == 1 && registry.closed() == before().closed() + closed);
+			ConnectionModel workers = server().context().getBean(ConnectionModel.class);
+			eventually().until(() -> workers.state().activeThreads() == this.quietWorkers);
 			Counters after = Counters.of(registry);
 			assertThat(after.accepted()).isEqualTo(before().accepted() + closed)
 				.isEqualTo(after.active() + after.closed());
