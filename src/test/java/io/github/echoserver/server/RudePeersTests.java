@@ -24,7 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -54,8 +53,7 @@ import static org.awaitility.Awaitility.await;
  * <p>
  * Assertions go by what a client sees, what the registry counts and how many workers are busy
  * (README, "Reading the pool state"), never by how the server reads or writes, so they hold
- * whichever way the write path applies back-pressure. Cases that show a server bug are kept,
- * {@code @Disabled} with the bug as the reason, in the flavours where they fail.
+ * whichever way the write path applies back-pressure.
  */
 class RudePeersTests {
 
@@ -103,52 +101,11 @@ class RudePeersTests {
 	/** What telnet sends for its {@code send brk} command: IAC BRK. */
 	private static final byte[] TELNET_BREAK = { IAC, (byte) 0xF3 };
 
-	/**
-	 * A write that fails because the client reset the connection closes it, but the lines
-	 * already decoded from the same read are still handed to the flow, whose outbound adapter
-	 * no longer finds the connection: ConnectionSession takes that for an unexpected failure.
-	 */
-	private static final String BLOCKING_RESET_MID_REPLY_BUG = "server bug: blocking, a reset while replies are "
-			+ "being written logs ERROR 'Closing connection ... after an unexpected failure' "
-			+ "(MessageHandlingException: Unable to find outbound socket) and counts an internal error; "
-			+ "EchoNetConnection keeps dispatching the frames it had decoded after its write failed and closed";
-
-	/** The same in NIO, where it needs the replies to one read to pass the 64 KiB reply batch. */
-	private static final String NIO_RESET_MID_REPLY_BUG = "server bug: nio, intermittent: a reset while the "
-			+ "replies to one read (over 64 KiB: short lines) are being written logs ERROR 'Closing connection ... "
-			+ "after an unexpected failure' (MessageHandlingException: Unable to find outbound socket) and counts "
-			+ "an internal error; EchoNioConnection keeps dispatching the read's remaining lines after the batch "
-			+ "flush in send() failed and closed";
-
-	/**
-	 * NIO: closing a channel registered with a selector only shuts its output (the client reads
-	 * the error line and end of stream); the socket itself is released when the select loop
-	 * next wakes up, which on a quiet server is whenever another client sends something.
-	 */
-	private static final String NIO_CLOSED_SOCKET_LINGERS_BUG = "server bug: nio, a connection closed by the server "
-			+ "keeps its socket open (after a FIN) until the select loop wakes for another reason, so a client "
-			+ "still sending blocks instead of failing, and the file descriptor and its full receive buffer stay "
-			+ "allocated; TcpNioConnection.close() does not wake the selector, which waits in select(0)";
-
 	@Nested
 	class PooledBlocking extends RudePeers {
 
 		PooledBlocking() {
 			super(BLOCKING, "echo.mode=pooled", "echo.io=blocking");
-		}
-
-		@Test
-		@Disabled(BLOCKING_RESET_MID_REPLY_BUG)
-		@Override
-		void resetInTheMiddleOfAReply() throws Exception {
-			super.resetInTheMiddleOfAReply();
-		}
-
-		@Test
-		@Disabled(BLOCKING_RESET_MID_REPLY_BUG)
-		@Override
-		void resetInTheMiddleOfTheRepliesToShortLines() throws Exception {
-			super.resetInTheMiddleOfTheRepliesToShortLines();
 		}
 
 	}
@@ -160,20 +117,6 @@ class RudePeersTests {
 			super(NIO, "echo.mode=pooled", "echo.io=nio");
 		}
 
-		@Test
-		@Disabled(NIO_CLOSED_SOCKET_LINGERS_BUG)
-		@Override
-		void aClientStillSendingAfterItsRefusalHasItsWritesFail() throws Exception {
-			super.aClientStillSendingAfterItsRefusalHasItsWritesFail();
-		}
-
-		@Test
-		@Disabled(NIO_RESET_MID_REPLY_BUG)
-		@Override
-		void resetInTheMiddleOfTheRepliesToShortLines() throws Exception {
-			super.resetInTheMiddleOfTheRepliesToShortLines();
-		}
-
 	}
 
 	@Nested
@@ -183,20 +126,6 @@ class RudePeersTests {
 			super(NIO, "echo.mode=single", "echo.io=nio");
 		}
 
-		@Test
-		@Disabled(NIO_CLOSED_SOCKET_LINGERS_BUG)
-		@Override
-		void aClientStillSendingAfterItsRefusalHasItsWritesFail() throws Exception {
-			super.aClientStillSendingAfterItsRefusalHasItsWritesFail();
-		}
-
-		@Test
-		@Disabled(NIO_RESET_MID_REPLY_BUG)
-		@Override
-		void resetInTheMiddleOfTheRepliesToShortLines() throws Exception {
-			super.resetInTheMiddleOfTheRepliesToShortLines();
-		}
-
 	}
 
 	@Nested
@@ -204,20 +133,6 @@ class RudePeersTests {
 
 		PerConnectionBlocking() {
 			super(BLOCKING, "echo.mode=per-connection", "echo.io=blocking");
-		}
-
-		@Test
-		@Disabled(BLOCKING_RESET_MID_REPLY_BUG)
-		@Override
-		void resetInTheMiddleOfAReply() throws Exception {
-			super.resetInTheMiddleOfAReply();
-		}
-
-		@Test
-		@Disabled(BLOCKING_RESET_MID_REPLY_BUG)
-		@Override
-		void resetInTheMiddleOfTheRepliesToShortLines() throws Exception {
-			super.resetInTheMiddleOfTheRepliesToShortLines();
 		}
 
 	}
