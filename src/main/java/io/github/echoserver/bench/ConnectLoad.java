@@ -73,7 +73,9 @@ final class ConnectLoad extends Load {
 	@Override
 	public void onReply(LoadConnection connection, long sequence, boolean matches, long sentAt, long now) {
 		if (matches) {
-			long started = (this.pacer != null) ? connection.cycleDueAt : connection.connectStartedAt();
+			long started = (this.pacer != null)
+					? Pacer.latencyOrigin(connection.cycleDueAt, connection.connectStartedAt())
+					: connection.connectStartedAt();
 			recordReply(connection, now - started, measured(now));
 		}
 		else {
@@ -105,7 +107,9 @@ final class ConnectLoad extends Load {
 		if (this.pacer != null) {
 			// The next cycle of the schedule; paced, a failed connect waits for it instead of the retry delay.
 			connection.cycleDueAt = this.pacer.take(connection);
-			connection.restartAt = Math.max(now + delay, connection.cycleDueAt);
+			// A retry waits its delay beyond the millisecond a paced cycle may start early.
+			long retryAt = (delay > 0) ? now + delay + Pacer.EARLY_NANOS : now;
+			connection.restartAt = Math.max(retryAt, connection.cycleDueAt);
 		}
 		this.restarts.add(connection);
 	}
@@ -122,7 +126,7 @@ final class ConnectLoad extends Load {
 		// One pass over the slots queued so far; a connect that fails at once queues itself behind them.
 		for (int waiting = this.restarts.size(); waiting > 0; waiting--) {
 			LoadConnection connection = this.restarts.pollFirst();
-			if (connection.restartAt <= now) {
+			if ((this.pacer != null) ? Pacer.mayLeave(connection.restartAt, now) : connection.restartAt <= now) {
 				connect(connection, now);
 			}
 			else {

@@ -107,7 +107,7 @@ final class EchoLoad extends Load {
 	/** Send the lines whose time has come on the connections waiting for it. */
 	private void sendDueLines(long now) {
 		LoadConnection next = this.waitingForDue.peek();
-		while (next != null && next.wakeAt <= now) {
+		while (next != null && Pacer.mayLeave(next.wakeAt, now)) {
 			this.waitingForDue.poll();
 			next.waitingForDue = false;
 			if (queueDueLines(next, now)) {
@@ -130,8 +130,9 @@ final class EchoLoad extends Load {
 		}
 		boolean queued = false;
 		long due = schedule.nextDue(connection);
-		while (due <= now && due < this.schedule.measureEnd() && connection.owed() < this.settings.pipeline()) {
-			connection.queueRequest(now, schedule.take(connection));
+		while (Pacer.mayLeave(due, now) && due < this.schedule.measureEnd()
+				&& connection.owed() < this.settings.pipeline()) {
+			connection.queueRequest(now, Pacer.latencyOrigin(schedule.take(connection), now));
 			queued = true;
 			due = schedule.nextDue(connection);
 		}

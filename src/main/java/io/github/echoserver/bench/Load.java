@@ -8,8 +8,6 @@ import java.nio.channels.Selector;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.jspecify.annotations.Nullable;
-
 /**
  * One I/O thread's share of the load: a selector and the connections it drives, non-blocking
  * from connect to close, so one thread holds thousands of connections. The subclass of each
@@ -50,9 +48,6 @@ abstract class Load implements Runnable, LoadConnection.ReplyListener {
 	/** One read buffer for every connection: replies are checked as read, never kept. */
 	private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
 
-	/** Paced loads: wakes the selector when a line is due; started by the first {@link #pollUntil}. */
-	private @Nullable DueAlarm alarm;
-
 	private volatile Phase phase;
 
 	private volatile boolean aborted;
@@ -91,9 +86,6 @@ abstract class Load implements Runnable, LoadConnection.ReplyListener {
 				close(connection);
 			}
 			this.counters.outstanding = outstanding;
-			if (this.alarm != null) {
-				this.alarm.stop();
-			}
 			try {
 				this.selector.close();
 			}
@@ -238,31 +230,23 @@ abstract class Load implements Runnable, LoadConnection.ReplyListener {
 	}
 
 	/**
-	 * Paced loads: wait for socket events until {@code wakeAt} (the next line due) or
+	 * Paced loads: wait for socket events until {@code sendBy} (the next line due) or
 	 * {@code deadline}, whichever comes first, at most {@code maxMillis}, and handle them. The
-	 * selector counts whole milliseconds, so a {@link DueAlarm} wakes it at the due time: a line
-	 * leaves within tens of microseconds of its time rather than within a millisecond, and its
-	 * latency, counted from that time, carries little timer slack; replies still wake it at once.
+	 * selector counts whole milliseconds, rounded down here so the wait never passes the due
+	 * time; the caller sends what is due within {@link Pacer#EARLY_NANOS}, so the next due time
+	 * is at least a millisecond away and the wait is never a busy one.
 	 */
-	void pollUntil(long wakeAt, long deadline, long maxMillis) throws IOException {
+	void pollUntil(long sendBy, long deadline, long maxMillis) throws IOException {
 		if (this.aborted) {
 			return;
 		}
-		long until = Math.min(wakeAt, deadline);
-		long left = until - System.nanoTime();
-		if (left <= 0) {
+		long millis = TimeUnit.NANOSECONDS.toMillis(Math.min(sendBy, deadline) - System.nanoTime());
+		if (millis < 1) {
 			this.selector.selectNow(this::handle);
-			return;
 		}
-		DueAlarm due = this.alarm;
-		if (due == null) {
-			due = new DueAlarm(this.selector, Thread.currentThread().getName() + "-pacer");
-			this.alarm = due;
+		else {
+			this.selector.select(this::handle, Math.min(maxMillis, millis));
 		}
-		due.set(until);
-		// Rounded up: the alarm, not the timeout, ends the wait at the due time.
-		long millis = TimeUnit.NANOSECONDS.toMillis(left + 999_999);
-		this.selector.select(this::handle, Math.max(1, Math.min(maxMillis, millis)));
 	}
 
 	/** Bytes have arrived on the connection; by default they are checked as replies. */

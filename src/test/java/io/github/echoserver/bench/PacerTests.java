@@ -54,6 +54,16 @@ class PacerTests {
 		assertThat(pacer.take(connection)).isEqualTo(5 * SECOND + 30_000_000L);
 	}
 
+	@Test
+	void linesDueWithinAMillisecondLeaveTogetherAndAreTimedFromWhenTheyLeft() {
+		assertThat(Pacer.mayLeave(1_000_000, 1_000_000)).isTrue();
+		assertThat(Pacer.mayLeave(1_999_999, 1_000_000)).isTrue();
+		assertThat(Pacer.mayLeave(2_000_000, 1_000_000)).isFalse();
+		// Late: timed from the due time (coordinated omission); early: from when it left.
+		assertThat(Pacer.latencyOrigin(1_000, 5_000)).isEqualTo(1_000);
+		assertThat(Pacer.latencyOrigin(5_000, 4_500)).isEqualTo(4_500);
+	}
+
 	private static LoadConnection connection(int id) {
 		return new LoadConnection(id, new PayloadGenerator(16), 1);
 	}
