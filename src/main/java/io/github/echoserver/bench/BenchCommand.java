@@ -33,6 +33,16 @@ public final class BenchCommand implements Callable<Integer> {
 
 	private static final int MAX_SIZE = 1 << 20;
 
+	/** A week: any longer and the default hard limit, a sum of them, would overflow. */
+	private static final int MAX_SECONDS = 7 * 24 * 3600;
+
+	/** Ten million lines a second is beyond any server on one machine; it bounds the arithmetic. */
+	private static final int MAX_RATE = 10_000_000;
+
+	private static final int MAX_INTERVAL_MILLIS = 3_600_000;
+
+	private static final int DEFAULT_INTERVAL_MILLIS = 1000;
+
 	@Parameters(index = "0", arity = "0..1", paramLabel = "host:port", defaultValue = "127.0.0.1:7007",
 			converter = Target.Converter.class,
 			description = "The server; anything but loopback gets a warning (default: ${DEFAULT-VALUE}).")
@@ -42,7 +52,9 @@ public final class BenchCommand implements Callable<Integer> {
 			converter = BenchMode.Converter.class,
 			description = "echo: long-lived connections, replies/s and latency; connect: connect, send one line, "
 					+ "check the reply, close, again; hold: open every connection and check it, keep them idle "
-					+ "for the duration, check them again (default: ${DEFAULT-VALUE}).")
+					+ "for the duration, check them again; trickle: slowloris, every connection sends one byte "
+					+ "each --interval and never a line end, and is reopened when the server closes it "
+					+ "(default: ${DEFAULT-VALUE}).")
 	private BenchMode mode = BenchMode.ECHO;
 
 	@Option(names = { "-c", "--connections" }, paramLabel = "N", defaultValue = "1",
@@ -54,18 +66,28 @@ public final class BenchCommand implements Callable<Integer> {
 					+ "when the reply is in; at most 4096 (default: ${DEFAULT-VALUE}).")
 	private int pipeline;
 
+	@Option(names = "--rate", paramLabel = "N", defaultValue = "0",
+			description = "Echo mode: N lines per second in total across the connections, each connection on its "
+					+ "own schedule; a line leaves when its time has come and fewer than --pipeline replies are "
+					+ "owed, late lines leave as soon as they may. Latency is then measured from each line's "
+					+ "scheduled send time, not from when it left, so a slow reply that holds back the next lines "
+					+ "counts against the server (corrected for coordinated omission). Connect mode: N connect "
+					+ "cycles per second in total, timed the same way. 0: no pacing, the next line (cycle) leaves "
+					+ "as soon as the last reply is in (default: ${DEFAULT-VALUE}).")
+	private int rate;
+
 	@Option(names = { "-s", "--size" }, paramLabel = "BYTES", defaultValue = "16",
 			description = "Payload bytes per line, CR LF excluded; at most 1 MiB (default: ${DEFAULT-VALUE}).")
 	private int size;
 
 	@Option(names = { "-w", "--warmup" }, paramLabel = "SECONDS", defaultValue = "1",
-			description = "Seconds of load before the measured window; echo and connect modes "
+			description = "Seconds of load before the measured window; echo and connect modes, at most a week "
 					+ "(default: ${DEFAULT-VALUE}).")
 	private int warmup;
 
 	@Option(names = { "-d", "--duration" }, paramLabel = "SECONDS", defaultValue = "10",
-			description = "The measured window; hold mode: how long the connections stay idle "
-					+ "(default: ${DEFAULT-VALUE}).")
+			description = "The measured window, at most a week (604800); hold mode: how long the connections "
+					+ "stay idle; trickle mode: the whole run (default: ${DEFAULT-VALUE}).")
 	private int duration;
 
 	@Option(names = { "-t", "--threads" }, paramLabel = "N", defaultValue = "1",
@@ -81,10 +103,15 @@ public final class BenchCommand implements Callable<Integer> {
 			description = "Hold mode: bound on opening and checking every connection (default: ${DEFAULT-VALUE}).")
 	private int ramp;
 
+	@Option(names = "--interval", paramLabel = "MILLIS",
+			description = "Trickle mode: milliseconds between two bytes on a connection (default: "
+					+ DEFAULT_INTERVAL_MILLIS + ").")
+	private @Nullable Integer interval;
+
 	@Option(names = "--max-duration", paramLabel = "SECONDS",
 			description = "Hard limit of the whole run: past it the bench stops whatever the server does, and exits "
 					+ "with 1 (default: warm-up + duration + 30, connect mode + timeout, hold mode: ramp + "
-					+ "duration + timeout + 30).")
+					+ "duration + timeout + 30, trickle mode: duration + 30).")
 	private @Nullable Integer maxDuration;
 
 	@Option(names = { "-q", "--quiet" }, description = "Print only the last line, the key=value summary.")
@@ -123,23 +150,35 @@ public final class BenchCommand implements Callable<Integer> {
 		}
 		atLeast(commandSpec, "--connections", this.connections, 1);
 		within(commandSpec, "--pipeline", this.pipeline, 1, MAX_PIPELINE);
+		within(commandSpec, "--rate", this.rate, 0, MAX_RATE);
 		within(commandSpec, "--size", this.size, 1, MAX_SIZE);
-		atLeast(commandSpec, "--warmup", this.warmup, 0);
-		atLeast(commandSpec, "--duration", this.duration, 1);
+		within(commandSpec, "--warmup", this.warmup, 0, MAX_SECONDS);
+		within(commandSpec, "--duration", this.duration, 1, MAX_SECONDS);
 		atLeast(commandSpec, "--threads", this.threads, 1);
-		atLeast(commandSpec, "--timeout", this.timeout, 1);
-		atLeast(commandSpec, "--ramp", this.ramp, 1);
+		within(commandSpec, "--timeout", this.timeout, 1, MAX_SECONDS);
+		within(commandSpec, "--ramp", this.ramp, 1, MAX_SECONDS);
+		int intervalMillis = (this.interval != null) ? this.interval : DEFAULT_INTERVAL_MILLIS;
+		within(commandSpec, "--interval", intervalMillis, 1, MAX_INTERVAL_MILLIS);
 		if (this.pipeline > 1 && this.mode != BenchMode.ECHO) {
 			throw new ParameterException(commandSpec.commandLine(),
 					"--pipeline applies to echo mode only: " + this.mode.value() + " sends one line at a time");
 		}
-		// Hold mode has no warm-up: its window is the whole run, as in loadgen.
-		int warmupSeconds = (this.mode == BenchMode.HOLD) ? 0 : this.warmup;
+		if (this.rate > 0 && this.mode != BenchMode.ECHO && this.mode != BenchMode.CONNECT) {
+			throw new ParameterException(commandSpec.commandLine(),
+					"--rate applies to echo and connect modes only, not " + this.mode.value());
+		}
+		if (this.interval != null && this.mode != BenchMode.TRICKLE) {
+			throw new ParameterException(commandSpec.commandLine(),
+					"--interval applies to trickle mode only, not " + this.mode.value());
+		}
+		// Hold and trickle modes have no warm-up: their window is the whole run, as in loadgen.
+		int warmupSeconds = (this.mode == BenchMode.HOLD || this.mode == BenchMode.TRICKLE) ? 0 : this.warmup;
 		int limit = (this.maxDuration != null) ? this.maxDuration
 				: BenchSettings.defaultMaxDuration(this.mode, warmupSeconds, this.duration, this.timeout, this.ramp);
 		atLeast(commandSpec, "--max-duration", limit, 1);
-		return new BenchSettings(this.mode, server, this.connections, this.pipeline, this.size, warmupSeconds,
-				this.duration, Math.min(this.threads, this.connections), this.timeout, this.ramp, limit, this.quiet);
+		return new BenchSettings(this.mode, server, this.connections, this.pipeline, this.rate, this.size,
+				warmupSeconds, this.duration, Math.min(this.threads, this.connections), this.timeout, this.ramp,
+				intervalMillis, limit, this.quiet);
 	}
 
 	private static void atLeast(CommandSpec commandSpec, String option, int value, int minimum) {

@@ -19,7 +19,13 @@ enum BenchMode {
 	CONNECT,
 
 	/** Open every connection and verify it, keep them idle for the duration, verify them again. */
-	HOLD;
+	HOLD,
+
+	/**
+	 * Slowloris: every connection sends one byte at a time, never a line end, and is reopened
+	 * when the server closes it.
+	 */
+	TRICKLE;
 
 	/** The name users write, e.g. {@code echo}. */
 	String value() {

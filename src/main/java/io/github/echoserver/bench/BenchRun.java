@@ -94,6 +94,7 @@ final class BenchRun {
 				case ECHO -> new EchoLoad(this.settings, schedule, connections);
 				case CONNECT -> new ConnectLoad(this.settings, schedule, connections);
 				case HOLD -> new HoldLoad(this.settings, schedule, connections);
+				case TRICKLE -> new TrickleLoad(this.settings, schedule, connections);
 			});
 		}
 		return loads;

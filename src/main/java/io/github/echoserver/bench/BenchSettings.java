@@ -4,24 +4,51 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The checked options of one run, as the loads and the report need them.
- * @param mode echo, connect or hold
+ * @param mode echo, connect, hold or trickle
  * @param target the server
  * @param connections connections (connect mode: parallel connect loops)
  * @param pipeline lines in flight per connection (echo mode)
+ * @param rate echo mode: lines per second, connect mode: cycles per second, in total across the
+ *     connections; 0 for no pacing (as fast as the replies come)
  * @param size payload bytes per line, CR LF excluded
  * @param warmupSeconds seconds before the measured window (echo and connect modes)
  * @param durationSeconds the measured window (hold mode: how long connections stay idle)
  * @param threads I/O threads, one selector each
  * @param timeoutSeconds bound of a connect, of a reply and of a connect cycle
  * @param rampSeconds hold mode: bound of opening and verifying every connection
+ * @param intervalMillis trickle mode: milliseconds between two bytes on a connection
  * @param maxDurationSeconds the hard limit of the whole run
  * @param quiet print the summary line only
  */
-record BenchSettings(BenchMode mode, Target target, int connections, int pipeline, int size, int warmupSeconds,
-		int durationSeconds, int threads, int timeoutSeconds, int rampSeconds, int maxDurationSeconds, boolean quiet) {
+record BenchSettings(BenchMode mode, Target target, int connections, int pipeline, int rate, int size,
+		int warmupSeconds, int durationSeconds, int threads, int timeoutSeconds, int rampSeconds, int intervalMillis,
+		int maxDurationSeconds, boolean quiet) {
 
 	long timeoutNanos() {
 		return TimeUnit.SECONDS.toNanos(this.timeoutSeconds);
+	}
+
+	/** Whether lines (connect mode: cycles) leave on a schedule, {@code --rate}. */
+	boolean paced() {
+		return this.rate > 0;
+	}
+
+	/**
+	 * Paced: nanoseconds between two lines (cycles) of one connection, so that all of them
+	 * together make {@link #rate()} per second. A double: at high rates the interval is a few
+	 * nanoseconds and rounding it would miss the rate.
+	 */
+	double pacedIntervalNanos() {
+		return this.connections * 1e9 / this.rate;
+	}
+
+	/** Paced: where connection {@code id}'s schedule starts within the interval, so they do not send in step. */
+	long pacedOffsetNanos(int id) {
+		return (long) (id * 1e9 / this.rate);
+	}
+
+	long intervalNanos() {
+		return TimeUnit.MILLISECONDS.toNanos(this.intervalMillis);
 	}
 
 	/** The hard limit when none is given: the planned run plus 30 s, as loadgen's failsafe. */
@@ -31,6 +58,7 @@ record BenchSettings(BenchMode mode, Target target, int connections, int pipelin
 			case ECHO -> warmupSeconds + durationSeconds + 30;
 			case CONNECT -> warmupSeconds + durationSeconds + timeoutSeconds + 30;
 			case HOLD -> rampSeconds + durationSeconds + timeoutSeconds + 30;
+			case TRICKLE -> durationSeconds + 30;
 		};
 	}
 

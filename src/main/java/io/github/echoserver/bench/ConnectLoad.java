@@ -5,10 +5,17 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Connect mode on one I/O thread: each connection slot loops connect, one line, check the
  * reply, close, until the measured window ends. A cycle is timed from the start of its connect
  * to its reply; one longer than {@code --timeout} is abandoned and counted.
+ * <p>
+ * With {@code --rate} each slot starts its cycles on the {@link Pacer}'s schedule instead, from
+ * the start of the run: a cycle starts when its time has come and the slot's previous cycle is
+ * over, and is timed from its scheduled start, so cycles the server held back count against it.
+ * A failed connect is a cycle too: the slot tries again at its next cycle's time.
  */
 final class ConnectLoad extends Load {
 
@@ -18,15 +25,24 @@ final class ConnectLoad extends Load {
 	/** Slots waiting to start their next cycle; a reply's handler must not reconnect under its own read. */
 	private final ArrayDeque<LoadConnection> restarts = new ArrayDeque<>();
 
+	private final @Nullable Pacer pacer;
+
 	ConnectLoad(BenchSettings settings, RunSchedule schedule, List<LoadConnection> connections) throws IOException {
 		super(settings, schedule, connections, (settings.warmupSeconds() > 0) ? Phase.WARMUP : Phase.MEASURE);
+		this.pacer = settings.paced() ? new Pacer(settings) : null;
 	}
 
 	@Override
 	void drive() throws IOException {
 		long now = System.nanoTime();
 		for (LoadConnection connection : this.connections) {
-			connect(connection, now);
+			if (this.pacer != null) {
+				this.pacer.start(connection, this.schedule.start());
+				restartAfter(connection, now, 0);
+			}
+			else {
+				connect(connection, now);
+			}
 		}
 		long nextCheck = 0;
 		while (before(this.schedule.measureEnd())) {
@@ -39,7 +55,12 @@ final class ConnectLoad extends Load {
 				expireCycles(now);
 				nextCheck = now + CHECK_INTERVAL_NANOS;
 			}
-			poll(this.schedule.measureEnd(), 1);
+			if (this.pacer == null) {
+				poll(this.schedule.measureEnd(), 1);
+			}
+			else {
+				pollUntil(Math.min(nextCheck, nextRestart()), this.schedule.measureEnd(), 50);
+			}
 		}
 	}
 
@@ -52,7 +73,10 @@ final class ConnectLoad extends Load {
 	@Override
 	public void onReply(LoadConnection connection, long sequence, boolean matches, long sentAt, long now) {
 		if (matches) {
-			recordReply(connection, now - connection.connectStartedAt(), measured(now));
+			long started = (this.pacer != null)
+					? Pacer.latencyOrigin(connection.cycleDueAt, connection.connectStartedAt())
+					: connection.connectStartedAt();
+			recordReply(connection, now - started, measured(now));
 		}
 		else {
 			this.counters.mismatch(connection, sequence);
@@ -80,14 +104,29 @@ final class ConnectLoad extends Load {
 
 	private void restartAfter(LoadConnection connection, long now, long delay) {
 		connection.restartAt = now + delay;
+		if (this.pacer != null) {
+			// The next cycle of the schedule; paced, a failed connect waits for it instead of the retry delay.
+			connection.cycleDueAt = this.pacer.take(connection);
+			// A retry waits its delay beyond the millisecond a paced cycle may start early.
+			long retryAt = (delay > 0) ? now + delay + Pacer.EARLY_NANOS : now;
+			connection.restartAt = Math.max(retryAt, connection.cycleDueAt);
+		}
 		this.restarts.add(connection);
+	}
+
+	private long nextRestart() {
+		long next = Long.MAX_VALUE;
+		for (LoadConnection connection : this.restarts) {
+			next = Math.min(next, connection.restartAt);
+		}
+		return next;
 	}
 
 	private void startDueRestarts(long now) {
 		// One pass over the slots queued so far; a connect that fails at once queues itself behind them.
 		for (int waiting = this.restarts.size(); waiting > 0; waiting--) {
 			LoadConnection connection = this.restarts.pollFirst();
-			if (connection.restartAt <= now) {
+			if ((this.pacer != null) ? Pacer.mayLeave(connection.restartAt, now) : connection.restartAt <= now) {
 				connect(connection, now);
 			}
 			else {

@@ -229,6 +229,31 @@ abstract class Load implements Runnable, LoadConnection.ReplyListener {
 		this.selector.select(this::handle, millis);
 	}
 
+	/**
+	 * Paced loads: wait for socket events until {@code sendBy} (the next line due) or
+	 * {@code deadline}, whichever comes first, at most {@code maxMillis}, and handle them. The
+	 * selector counts whole milliseconds, rounded down here so the wait never passes the due
+	 * time; the caller sends what is due within {@link Pacer#EARLY_NANOS}, so the next due time
+	 * is at least a millisecond away and the wait is never a busy one.
+	 */
+	void pollUntil(long sendBy, long deadline, long maxMillis) throws IOException {
+		if (this.aborted) {
+			return;
+		}
+		long millis = TimeUnit.NANOSECONDS.toMillis(Math.min(sendBy, deadline) - System.nanoTime());
+		if (millis < 1) {
+			this.selector.selectNow(this::handle);
+		}
+		else {
+			this.selector.select(this::handle, Math.min(maxMillis, millis));
+		}
+	}
+
+	/** Bytes have arrived on the connection; by default they are checked as replies. */
+	void received(LoadConnection connection, byte[] bytes, int count, long now) {
+		connection.accept(bytes, 0, count, now, this);
+	}
+
 	private void handle(SelectionKey key) {
 		LoadConnection connection = (LoadConnection) key.attachment();
 		if (key.isValid() && key.isConnectable()) {
@@ -278,7 +303,7 @@ abstract class Load implements Runnable, LoadConnection.ReplyListener {
 			return;
 		}
 		this.counters.bytesIn(count, measured(now));
-		connection.accept(this.readBuffer.array(), 0, count, now, this);
+		received(connection, this.readBuffer.array(), count, now);
 		// The requests queued for these replies leave in one write, as loadgen does.
 		if (connection.isOpen() && connection.hasOutput()) {
 			flush(connection, now);

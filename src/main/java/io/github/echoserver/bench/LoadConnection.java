@@ -42,12 +42,16 @@ final class LoadConnection {
 		 * @param connection the connection it came on
 		 * @param sequence the request it answers, or -1 for a line no request was waiting for
 		 * @param matches whether it is, byte for byte, the reply owed to that request
-		 * @param sentAt {@link System#nanoTime()} when the request was queued, or -1
+		 * @param sentAt {@link System#nanoTime()} when the request was due: when it was queued, or with
+		 *     {@code --rate} its scheduled send time; -1 for a line no request was waiting for
 		 * @param now when the bytes were read
 		 */
 		void onReply(LoadConnection connection, long sequence, boolean matches, long sentAt, long now);
 
 	}
+
+	/** Trickle mode keeps this much of what the server says: its reason for closing fits. */
+	private static final int HEARD_MAX = 160;
 
 	final int id;
 
@@ -56,8 +60,11 @@ final class LoadConnection {
 	/** Requests queued but not yet written; write mode. Never overflows: at most the pipeline is owed. */
 	private final ByteBuffer out;
 
-	/** Send times of the requests still owed a reply, indexed by sequence modulo the pipeline. */
-	private final long[] sentAt;
+	/** When the requests still owed a reply were queued, indexed by sequence modulo the slots: for timeouts. */
+	private final long[] queuedAt;
+
+	/** When they were due (paced: scheduled; else queued), same index: latency is measured from here. */
+	private final long[] dueAt;
 
 	/** The reply owed to request {@link #received}, regenerated when its first byte arrives. */
 	private final byte[] expected;
@@ -87,6 +94,35 @@ final class LoadConnection {
 	/** Connect mode: when a failed or finished cycle may start again. */
 	long restartAt;
 
+	/** Connect mode with {@code --rate}: when the current cycle was scheduled to start. */
+	long cycleDueAt;
+
+	/** With {@code --rate}: when this connection's schedule starts, and how many lines (cycles) it has taken. */
+	long pacedStart;
+
+	long pacedTaken;
+
+	/** Echo mode with {@code --rate}: in the queue of connections waiting for their next line's time, due then. */
+	boolean waitingForDue;
+
+	long wakeAt;
+
+	/** Trickle mode: whether the slot ever had a connection open, when the last one opened. */
+	boolean everOpened;
+
+	long openedAt;
+
+	/** Trickle mode: when the next byte is due, how many bytes the slot has sent. */
+
+	long nextByteAt;
+
+	long trickled;
+
+	/** Trickle mode: the first bytes the server sent, to tell why it closed the connection. */
+	private final byte[] heard = new byte[HEARD_MAX];
+
+	private int heardLength;
+
 	private boolean inLine;
 
 	private int linePosition;
@@ -109,7 +145,8 @@ final class LoadConnection {
 		this.payloads = payloads;
 		int slots = Math.max(pipeline, 2);
 		this.out = ByteBuffer.allocate(slots * payloads.requestLength());
-		this.sentAt = new long[slots];
+		this.queuedAt = new long[slots];
+		this.dueAt = new long[slots];
 		this.expected = new byte[payloads.replyLength()];
 	}
 
@@ -142,6 +179,7 @@ final class LoadConnection {
 		this.received = 0;
 		this.timedOutSequence = -1;
 		this.inLine = false;
+		this.heardLength = 0;
 		this.out.clear();
 		this.connectStartedAt = now;
 		SocketChannel socket = SocketChannel.open();
@@ -167,9 +205,48 @@ final class LoadConnection {
 
 	/** Queue the next request; it leaves on the next {@link #flush()}. */
 	void queueRequest(long now) {
+		queueRequest(now, now);
+	}
+
+	/**
+	 * Queue the next request, due at {@code due} (its scheduled send time, {@code now} or earlier):
+	 * its reply is timed from then, its timeout from {@code now}.
+	 */
+	void queueRequest(long now, long due) {
 		this.payloads.writeRequest(this.id, this.sent, this.out);
-		this.sentAt[(int) (this.sent % this.sentAt.length)] = now;
+		int slot = (int) (this.sent % this.queuedAt.length);
+		this.queuedAt[slot] = now;
+		this.dueAt[slot] = due;
 		this.sent++;
+	}
+
+	/** Requests sent and not yet answered. */
+	long owed() {
+		return this.sent - this.received;
+	}
+
+	/** Trickle mode: queue one byte, never CR or LF; it leaves on the next {@link #flush()}. */
+	void queueByte(byte b) {
+		this.out.put(b);
+	}
+
+	/** Trickle mode: keep the start of what the server sent, up to a line. */
+	void hear(byte[] bytes, int from, int to) {
+		int count = Math.min(to - from, this.heard.length - this.heardLength);
+		System.arraycopy(bytes, from, this.heard, this.heardLength, count);
+		this.heardLength += count;
+	}
+
+	/** Trickle mode: the first line the server sent since the connect, printable, without CR LF; empty if none. */
+	String firstLineHeard() {
+		int end = 0;
+		while (end < this.heardLength && this.heard[end] != '\n') {
+			end++;
+		}
+		if (end > 0 && this.heard[end - 1] == '\r') {
+			end--;
+		}
+		return printable(this.heard, 0, end);
 	}
 
 	boolean hasOutput() {
@@ -251,7 +328,7 @@ final class LoadConnection {
 		}
 		boolean matches = this.lineMatches && this.linePosition == this.expected.length - 1;
 		long sequence = this.received++;
-		listener.onReply(this, sequence, matches, this.sentAt[(int) (sequence % this.sentAt.length)], now);
+		listener.onReply(this, sequence, matches, this.dueAt[(int) (sequence % this.dueAt.length)], now);
 	}
 
 	/**
@@ -292,7 +369,7 @@ final class LoadConnection {
 		if (this.state != State.OPEN || this.received >= this.sent || this.timedOutSequence == this.received) {
 			return false;
 		}
-		if (now - this.sentAt[(int) (this.received % this.sentAt.length)] <= timeoutNanos) {
+		if (now - this.queuedAt[(int) (this.received % this.queuedAt.length)] <= timeoutNanos) {
 			return false;
 		}
 		this.timedOutSequence = this.received;

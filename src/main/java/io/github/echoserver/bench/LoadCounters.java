@@ -1,5 +1,8 @@
 package io.github.echoserver.bench;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 import org.jspecify.annotations.Nullable;
@@ -68,6 +71,13 @@ final class LoadCounters {
 
 	volatile long answeredFinal;
 
+	// Trickle mode; the closing lines are read only once the thread has ended.
+	volatile long trickledBytes;
+
+	volatile long openAtEnd;
+
+	final Map<String, Long> closesByLine = new LinkedHashMap<>();
+
 	void reply(long latencyNanos, boolean measured) {
 		this.replies++;
 		this.recentLatency.recordValue(latencyNanos);
@@ -106,6 +116,12 @@ final class LoadCounters {
 			this.firstMismatch = "connection " + connection.id + ((sequence >= 0) ? ", request " + sequence : "") + ": "
 					+ connection.describeLastLine();
 		}
+	}
+
+	/** Trickle mode: count a close by the server under the line it said; past {@code max} lines, under {@code other}. */
+	void closedWith(String line, int max, String other) {
+		String key = (this.closesByLine.containsKey(line) || this.closesByLine.size() < max) ? line : other;
+		this.closesByLine.merge(key, 1L, Long::sum);
 	}
 
 	void timeout(String what) {

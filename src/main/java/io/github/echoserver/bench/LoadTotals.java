@@ -1,7 +1,9 @@
 package io.github.echoserver.bench;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
@@ -13,18 +15,21 @@ import org.jspecify.annotations.Nullable;
  * @param connectFailed connects that failed or never completed
  * @param closedEarly connections the server closed, or that failed, while in use
  * @param connectionsWithReply connections with at least one matching reply in the window
- * @param replies matching replies in the window (connect mode: complete cycles)
+ * @param replies matching replies in the window (connect mode: complete cycles; trickle mode:
+ *     connections the server closed)
  * @param bytesIn bytes read in the window
  * @param bytesOut bytes written in the window
  * @param outstanding requests still owed a reply on the connections open at the end
  * @param perConnection matching replies in the window of each connection, sorted
- * @param latency nanoseconds, from request (connect mode: from connect) to reply
+ * @param latency nanoseconds, from request (connect mode: from connect; with {@code --rate}: from
+ *     the scheduled time) to reply; trickle mode: from connect to the server's close
  * @param errors connect failures, lost connections, timeouts, faults of the bench
  * @param mismatches reply lines that were not, byte for byte, the reply owed
  * @param timeouts connects, replies or cycles slower than {@code --timeout}
  * @param allConnectedNanos time until every connect had succeeded or failed (hold mode: and every
  *     connection was verified); -1 in connect mode, or when the run ended first
  * @param hold the hold-mode counts added up
+ * @param trickle the trickle-mode counts added up
  * @param firstError what went wrong first, if anything
  * @param firstMismatch the first reply that was wrong, and what was owed
  * @param cpuPercent CPU the bench process used in the window, in % of one core (-1: not known, or
@@ -33,7 +38,8 @@ import org.jspecify.annotations.Nullable;
  */
 record LoadTotals(long connectOk, long connectFailed, long closedEarly, long connectionsWithReply, long replies,
 		long bytesIn, long bytesOut, long outstanding, long[] perConnection, Histogram latency, long errors,
-		long mismatches, long timeouts, long allConnectedNanos, HoldCounts hold, @Nullable String firstError,
+		long mismatches, long timeouts, long allConnectedNanos, HoldCounts hold, TrickleCounts trickle,
+		@Nullable String firstError,
 		@Nullable String firstMismatch, double cpuPercent, boolean stoppedAtHardLimit) {
 
 	/**
@@ -44,6 +50,22 @@ record LoadTotals(long connectOk, long connectFailed, long closedEarly, long con
 	 * @param answeredFinal connections whose final line was answered
 	 */
 	record HoldCounts(long answeredInitial, long heldOpen, long closedDuringHold, long answeredFinal) {
+	}
+
+	/**
+	 * Trickle mode's own counts.
+	 * @param closesByLine connections the server closed, by the first line it sent (or why none came),
+	 *     most frequent first
+	 * @param trickledBytes bytes sent, one at a time
+	 * @param openAtEnd connections open when the run ended
+	 */
+	record TrickleCounts(Map<String, Long> closesByLine, long trickledBytes, long openAtEnd) {
+
+		/** Closes that came with exactly this line, e.g. {@code server bye# line timeout}. */
+		long closedWith(String line) {
+			return this.closesByLine.getOrDefault(line, 0L);
+		}
+
 	}
 
 	/**
@@ -59,6 +81,8 @@ record LoadTotals(long connectOk, long connectFailed, long closedEarly, long con
 		long errors = 0, mismatches = 0, timeouts = 0;
 		long allConnectedNanos = 0;
 		long answeredInitial = 0, heldOpen = 0, closedDuringHold = 0, answeredFinal = 0;
+		long trickledBytes = 0, openAtEnd = 0;
+		Map<String, Long> closesByLine = new LinkedHashMap<>();
 		long withReply = 0, outstanding = 0;
 		String firstError = null;
 		String firstMismatch = null;
@@ -84,6 +108,9 @@ record LoadTotals(long connectOk, long connectFailed, long closedEarly, long con
 			heldOpen += counters.heldOpen;
 			closedDuringHold += counters.closedDuringHold;
 			answeredFinal += counters.answeredFinal;
+			trickledBytes += counters.trickledBytes;
+			openAtEnd += counters.openAtEnd;
+			counters.closesByLine.forEach((line, count) -> closesByLine.merge(line, count, Long::sum));
 			if (firstError == null) {
 				firstError = counters.firstError;
 			}
@@ -109,8 +136,18 @@ record LoadTotals(long connectOk, long connectFailed, long closedEarly, long con
 		}
 		return new LoadTotals(connectOk, connectFailed, closedEarly, withReply, replies, bytesIn, bytesOut, outstanding,
 				perConnection, latency, errors, mismatches, timeouts, (loads.isEmpty()) ? -1 : allConnectedNanos,
-				new HoldCounts(answeredInitial, heldOpen, closedDuringHold, answeredFinal), firstError, firstMismatch,
+				new HoldCounts(answeredInitial, heldOpen, closedDuringHold, answeredFinal),
+				new TrickleCounts(mostFrequentFirst(closesByLine), trickledBytes, openAtEnd), firstError, firstMismatch,
 				cpuPercent, stoppedAtHardLimit);
+	}
+
+	private static Map<String, Long> mostFrequentFirst(Map<String, Long> counts) {
+		Map<String, Long> sorted = new LinkedHashMap<>();
+		counts.entrySet()
+			.stream()
+			.sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+			.forEach((entry) -> sorted.put(entry.getKey(), entry.getValue()));
+		return sorted;
 	}
 
 	/** Whether scripts should hear that the run went wrong: exit code 1. */

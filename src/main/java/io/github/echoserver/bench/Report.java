@@ -17,6 +17,11 @@ final class Report {
 
 	private static final double MB = 1_000_000.0;
 
+	/** What a server that guards against slowloris says when it cuts a trickle (DESIGN.md §2). */
+	static final String LINE_TIMEOUT = "server bye# line timeout";
+
+	static final String IDLE_TIMEOUT = "server bye# idle timeout";
+
 	private final BenchSettings settings;
 
 	private final PrintWriter out;
@@ -47,9 +52,11 @@ final class Report {
 		}
 		BenchSettings s = this.settings;
 		this.out.printf(Locale.ROOT,
-				"bench: mode=%s target=%s connections=%d threads=%d size=%d pipeline=%d warmup=%ds duration=%ds timeout=%ds%n",
+				"bench: mode=%s target=%s connections=%d threads=%d size=%d pipeline=%d warmup=%ds duration=%ds timeout=%ds%s%n",
 				s.mode().value(), s.target(), s.connections(), s.threads(), s.size(), s.pipeline(), s.warmupSeconds(),
-				s.durationSeconds(), s.timeoutSeconds());
+				s.durationSeconds(), s.timeoutSeconds(),
+				s.paced() ? " rate=" + s.rate() + "/s"
+						: (s.mode() == BenchMode.TRICKLE) ? " interval=" + s.intervalMillis() + "ms" : "");
 		this.out.flush();
 	}
 
@@ -72,8 +79,9 @@ final class Report {
 			String p99 = (recent.getTotalCount() > 0) ? String.format(Locale.ROOT, "%.1f", micros(recent.getValueAtPercentile(99)))
 					: "-";
 			this.err.printf(Locale.ROOT,
-					"[%3ds] %-10s replies/s %.0f  in %.2f MB/s  out %.2f MB/s  p99 %s µs  open %d  errors %d  mismatches %d%n",
+					"[%3ds] %-10s %s %.0f  in %.2f MB/s  out %.2f MB/s  p99 %s µs  open %d  errors %d  mismatches %d%n",
 					TimeUnit.NANOSECONDS.toSeconds(elapsedNanos + 500_000_000L), this.lastLabel,
+					(this.settings.mode() == BenchMode.TRICKLE) ? "closed/s" : "replies/s",
 					(replies - this.lastReplies) / seconds, (bytesIn - this.lastBytesIn) / seconds / MB,
 					(bytesOut - this.lastBytesOut) / seconds / MB, p99, open, errors, mismatches);
 			this.err.flush();
@@ -110,19 +118,40 @@ final class Report {
 				row("replies", "%d in %d s = %.1f/s; per connection min %d, median %d, max %d; %d outstanding at the end",
 						t.replies(), s.durationSeconds(), rate(t.replies()), t.perConnectionAt(0), t.perConnectionAt(0.5),
 						t.perConnectionAt(1), t.outstanding());
+				if (s.paced()) {
+					row("rate", "target %d/s, achieved %.1f/s; latency from each line's scheduled send time", s.rate(),
+							rate(t.replies()));
+				}
 				row("throughput", "in %.0f B/s (%.2f MB/s), out %.0f B/s (%.2f MB/s)", rate(t.bytesIn()),
 						rate(t.bytesIn()) / MB, rate(t.bytesOut()), rate(t.bytesOut()) / MB);
 			}
-			case CONNECT -> row("connects", "%d cycles in %d s = %.1f/s (connect, one line, reply, close)", t.replies(),
-					s.durationSeconds(), rate(t.replies()));
+			case CONNECT -> {
+				row("connects", "%d cycles in %d s = %.1f/s (connect, one line, reply, close)", t.replies(),
+						s.durationSeconds(), rate(t.replies()));
+				if (s.paced()) {
+					row("rate", "target %d/s, achieved %.1f/s; each cycle timed from its scheduled start", s.rate(),
+							rate(t.replies()));
+				}
+			}
 			case HOLD -> row("hold", "%d answered the first line, %d held open %d s, %d closed while idle, %d answered the final line",
 					t.hold().answeredInitial(), t.hold().heldOpen(), s.durationSeconds(), t.hold().closedDuringHold(),
 					t.hold().answeredFinal());
+			case TRICKLE -> {
+				row("trickle", "%d opened, %d closed by the server, %d open at the end; %d bytes sent, one every %d ms on "
+						+ "each connection", t.connectOk(), t.closedEarly(), t.trickle().openAtEnd(),
+						t.trickle().trickledBytes(), s.intervalMillis());
+				String name = "closed with";
+				for (var entry : t.trickle().closesByLine().entrySet()) {
+					row(name, "%d x %s", entry.getValue(), entry.getKey());
+					name = "";
+				}
+			}
 		}
 		String what = switch (s.mode()) {
 			case ECHO -> "latency µs";
 			case CONNECT -> "cycle µs";
 			case HOLD -> "final µs";
+			case TRICKLE -> "lifetime µs";
 		};
 		row(what, "p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  mean %.1f  (n=%d)", percentile(h, 50),
 				percentile(h, 90), percentile(h, 99), percentile(h, 99.9), micros(h.getMaxValue()), mean(h),
@@ -169,12 +198,23 @@ final class Report {
 			case HOLD -> line.append(String.format(Locale.ROOT,
 					"answered_initial=%d held_open=%d closed_during_hold=%d answered_final=%d ", t.hold().answeredInitial(),
 					t.hold().heldOpen(), t.hold().closedDuringHold(), t.hold().answeredFinal()));
+			case TRICKLE -> {
+				long lineTimeouts = t.trickle().closedWith(LINE_TIMEOUT);
+				long idleTimeouts = t.trickle().closedWith(IDLE_TIMEOUT);
+				line.append(String.format(Locale.ROOT,
+						"opened=%d closed_by_server=%d line_timeout=%d idle_timeout=%d closed_other=%d open_at_end=%d trickled_bytes=%d interval_ms=%d ",
+						t.connectOk(), t.closedEarly(), lineTimeouts, idleTimeouts, t.closedEarly() - lineTimeouts - idleTimeouts,
+						t.trickle().openAtEnd(), t.trickle().trickledBytes(), s.intervalMillis()));
+			}
 		}
 		line.append(String.format(Locale.ROOT,
 				"p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f mean_us=%.1f errors=%d mismatches=%d timeouts=%d connect_ms=%.1f lg_cpu_pct=%.1f",
 				percentile(h, 50), percentile(h, 90), percentile(h, 99), percentile(h, 99.9), micros(h.getMaxValue()),
 				mean(h), t.errors(), t.mismatches(), t.timeouts(),
 				(t.allConnectedNanos() < 0) ? -1.0 : t.allConnectedNanos() / 1e6, t.cpuPercent()));
+		if (s.mode() == BenchMode.ECHO || s.mode() == BenchMode.CONNECT) {
+			line.append(" rate=").append(s.rate());
+		}
 		return line.toString();
 	}
 

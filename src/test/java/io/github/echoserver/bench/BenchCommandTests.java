@@ -41,14 +41,20 @@ class BenchCommandTests {
 
 	private static RunningServer server;
 
+	/** Cuts trickled lines after 800 ms and silent connections after 400 ms, for trickle mode. */
+	private static RunningServer strictServer;
+
 	@BeforeAll
 	static void startServer() {
 		server = RunningServer.start("echo.io=nio", "echo.pool.size=2");
+		strictServer = RunningServer.start("echo.io=nio", "echo.pool.size=2", "echo.line-timeout=800ms",
+				"echo.idle-timeout=400ms");
 	}
 
 	@AfterAll
 	static void stopServer() {
 		server.close();
+		strictServer.close();
 	}
 
 	@Test
@@ -111,6 +117,104 @@ class BenchCommandTests {
 	}
 
 	@Test
+	void pacedEchoHoldsTheRateAcrossConnections() {
+		Run run = bench("-c", "4", "--rate", "400", "-w", "0", "-d", "2", target());
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		assertThat(run.summary()).containsEntry("rate", "400")
+			.containsEntry("conns_with_reply", "4")
+			.containsEntry("errors", "0")
+			.containsEntry("mismatches", "0");
+		// 800 lines due in the window; late ones leave late but leave, only the last few replies may miss it.
+		assertThat(Double.parseDouble(run.summary().get("rps"))).isBetween(360.0, 400.0);
+		assertThat(run.out()).contains("rate=400/s", "target 400/s, achieved", "scheduled send time");
+	}
+
+	@Test
+	void pacedEchoTimesLinesHeldBackBySlowRepliesFromTheirScheduledTime() throws IOException {
+		// Every reply takes 50 ms, so one connection answers 20 lines a second of the 100 due: the lines
+		// wait longer and longer for their turn, and that wait is latency (coordinated omission).
+		try (ServerSocket slowServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			Thread serving = new Thread(() -> answerEvery50Millis(slowServer), "slow-server");
+			serving.setDaemon(true);
+			serving.start();
+			Run run = bench("-c", "1", "--rate", "100", "-w", "0", "-d", "2", "127.0.0.1:" + slowServer.getLocalPort());
+			assertThat(run.exitCode()).as(run.toString()).isZero();
+			assertThat(Double.parseDouble(run.summary().get("rps"))).isLessThan(25.0);
+			assertThat(Double.parseDouble(run.summary().get("p50_us"))).isGreaterThan(300_000.0);
+			assertThat(Double.parseDouble(run.summary().get("max_us"))).isGreaterThan(1_000_000.0);
+		}
+	}
+
+	@Test
+	void pacedConnectModeHoldsTheRate() {
+		Run run = bench("-m", "connect", "-c", "4", "--rate", "100", "-w", "0", "-d", "2", target());
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		assertThat(run.summary()).containsEntry("rate", "100").containsEntry("errors", "0");
+		assertThat(Double.parseDouble(run.summary().get("cps"))).isBetween(90.0, 100.0);
+	}
+
+	@Test
+	void unpacedRunsSayRateZero() {
+		Run run = bench("-m", "connect", "-c", "1", "-w", "0", "-d", "1", target());
+		assertThat(run.summary()).containsEntry("rate", "0");
+		assertThat(run.out()).doesNotContain("target ");
+	}
+
+	@Test
+	void trickleModeCountsLineTimeoutsAndReopens() {
+		Run run = bench("-m", "trickle", "-c", "3", "--interval", "100", "-d", "3", strictTarget());
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		Map<String, String> summary = run.summary();
+		assertThat(summary).containsKeys(COMMON_KEYS.toArray(String[]::new))
+			.containsKeys("opened", "closed_by_server", "line_timeout", "idle_timeout", "closed_other", "open_at_end",
+					"trickled_bytes")
+			.containsEntry("mode", "trickle")
+			.containsEntry("interval_ms", "100")
+			.containsEntry("idle_timeout", "0")
+			.containsEntry("closed_other", "0")
+			.containsEntry("open_at_end", "3")
+			.containsEntry("errors", "0")
+			.containsEntry("mismatches", "0");
+		// Cut after 800 ms (+ the server's 100 ms sweep) and reopened at once: two or three times per slot.
+		long cut = Long.parseLong(summary.get("line_timeout"));
+		assertThat(cut).isBetween(6L, 12L);
+		assertThat(summary).containsEntry("closed_by_server", Long.toString(cut))
+			.containsEntry("opened", Long.toString(cut + 3));
+		assertThat(Double.parseDouble(summary.get("p50_us"))).isBetween(700_000.0, 1_500_000.0);
+		assertThat(run.out()).contains("closed with", "x server bye# line timeout", "lifetime µs");
+		assertThat(run.err()).contains("closed/s");
+	}
+
+	@Test
+	void trickleModeSlowerThanTheIdleTimeoutIsCutForIdleness() {
+		Run run = bench("-m", "trickle", "-c", "2", "--interval", "1000", "-d", "2", strictTarget());
+		assertThat(run.exitCode()).as(run.toString()).isZero();
+		assertThat(run.summary()).containsEntry("line_timeout", "0").containsEntry("errors", "0");
+		// Cut after 400 ms; a slot opens at most one connection per interval: one or two cuts per slot.
+		assertThat(Long.parseLong(run.summary().get("idle_timeout"))).isBetween(2L, 4L);
+	}
+
+	@Test
+	void trickleModeFailsWhenConnectsFail() throws IOException {
+		int port;
+		try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			port = free.getLocalPort();
+		}
+		Run run = bench("-m", "trickle", "-c", "2", "--interval", "200", "-d", "1", "127.0.0.1:" + port);
+		assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+		assertThat(run.summary()).containsEntry("opened", "0");
+		assertThat(Long.parseLong(run.summary().get("conn_fail"))).isGreaterThanOrEqualTo(2);
+	}
+
+	@Test
+	void aHalfHourDurationIsAccepted() {
+		// Cut at once by the hard limit: what matters is that the options are not refused (exit code 2).
+		Run run = bench("-d", "1800", "-w", "0", "--max-duration", "1", target());
+		assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+		assertThat(run.summary()).containsEntry("duration_s", "1800").containsEntry("mismatches", "0");
+	}
+
+	@Test
 	void aWrongByteInEveryReplyIsCountedAndExitsWithOne() throws IOException {
 		try (ServerSocket wrongServer = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
 			Thread serving = new Thread(() -> answerWithAWrongByte(wrongServer), "wrong-byte-server");
@@ -152,11 +256,13 @@ class BenchCommandTests {
 		assertThat(run.exitCode()).isZero();
 		assertThat(run.out()).contains("Usage: bench", "--connections", "--pipeline", "--size", "--warmup",
 				"--duration", "--mode", "--threads", "--timeout", "--max-duration", "host:port",
-				"default: 127.0.0.1:7007", "Exit codes:");
+				"default: 127.0.0.1:7007", "Exit codes:", "--rate", "coordinated omission", "trickle", "--interval");
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "--bogus", "-c 0", "-m nope", "-m hold -p 4", "-p 5000", "-s 0", "-d 0", "localhost", "127.0.0.1:99999" })
+	@ValueSource(strings = { "--bogus", "-c 0", "-m nope", "-m hold -p 4", "-p 5000", "-s 0", "-d 0", "-d 604801",
+			"--rate -1", "-m hold --rate 10", "-m trickle --rate 10", "--interval 100", "-m trickle --interval 0",
+			"-m trickle -p 2", "localhost", "127.0.0.1:99999" })
 	void badUsageExitsWithTwo(String args) {
 		Run run = bench(args.split(" "));
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
@@ -165,6 +271,10 @@ class BenchCommandTests {
 
 	private static String target() {
 		return "127.0.0.1:" + server.tcpPort();
+	}
+
+	private static String strictTarget() {
+		return "127.0.0.1:" + strictServer.tcpPort();
 	}
 
 	private static Run bench(String... args) {
@@ -193,6 +303,38 @@ class BenchCommandTests {
 					}
 					catch (IOException ex) {
 						// the bench closed the connection: this fake server is done with it
+					}
+				});
+				connection.setDaemon(true);
+				connection.start();
+			}
+			catch (IOException ex) {
+				return; // closed by the test
+			}
+		}
+	}
+
+	/** Replies right, but each 50 ms after its line came in, until the client leaves. */
+	private static void answerEvery50Millis(ServerSocket slowServer) {
+		while (!slowServer.isClosed()) {
+			try {
+				Socket socket = slowServer.accept();
+				socket.setSoTimeout(10_000);
+				Thread connection = new Thread(() -> {
+					try (socket;
+							BufferedReader in = new BufferedReader(
+									new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))) {
+						OutputStream out = socket.getOutputStream();
+						for (String line = in.readLine(); line != null; line = in.readLine()) {
+							Thread.sleep(50);
+							out.write(("server echo# " + line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+						}
+					}
+					catch (IOException ex) {
+						// the bench closed the connection: this fake server is done with it
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
 					}
 				});
 				connection.setDaemon(true);

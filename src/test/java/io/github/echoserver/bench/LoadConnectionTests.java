@@ -90,6 +90,25 @@ class LoadConnectionTests {
 		assertThat(this.replies).containsExactly(new Reply(0, false, 100));
 	}
 
+	@Test
+	void aPacedReplyIsTimedFromItsDueTimeNotFromWhenItLeft() {
+		LoadConnection connection = new LoadConnection(3, this.payloads, 1);
+		connection.queueRequest(500, 100);
+		byte[] reply = reply(0);
+		connection.accept(reply, 0, reply.length, 0, this.listener);
+		assertThat(this.replies).containsExactly(new Reply(0, true, 100));
+	}
+
+	@Test
+	void trickleModeHearsTheFirstLineHoweverItArrives() {
+		LoadConnection connection = new LoadConnection(3, this.payloads, 1);
+		assertThat(connection.firstLineHeard()).isEmpty();
+		byte[] bytes = "server bye# line timeout\r\nmore".getBytes();
+		connection.hear(bytes, 0, 7);
+		connection.hear(bytes, 7, bytes.length);
+		assertThat(connection.firstLineHeard()).isEqualTo("server bye# line timeout");
+	}
+
 	private LoadConnection connectionWithRequests(int count) {
 		LoadConnection connection = new LoadConnection(3, this.payloads, Math.max(count, 1));
 		for (int i = 0; i < count; i++) {
