@@ -51,7 +51,7 @@ BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}
 OUT=${OUT:-target/soak-$(date +%Y%m%d-%H%M%S)}
 JAR=target/echo-server.jar
 SERVER_ARGS="--echo.mode=pooled --echo.io=nio --echo.pool.size=$(nproc) --echo.address=127.0.0.1 --echo.port=$PORT
- --server.port=$ADMIN_PORT --echo.max-connections=19000 --echo.backlog=4096"
+ --server.port=$ADMIN_PORT --echo.max-connections=19000 --echo.backlog=4096 --echo.pool.queue-capacity=20000"
 SERVER_ARGS=${SERVER_ARGS//$'\n'/}
 # One line per collection, with its pause: the forced GCs of the samples show there too.
 GC_LOG_OPTS="-Xlog:gc:file=$OUT/gc.log"

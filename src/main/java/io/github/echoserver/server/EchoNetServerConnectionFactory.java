@@ -3,11 +3,18 @@ package io.github.echoserver.server;
 import java.io.IOException;
 import java.net.ServerSocket;
 
+import org.springframework.integration.ip.tcp.connection.TcpConnection;
 import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
+import org.springframework.integration.ip.tcp.connection.TcpSender;
 
 /**
  * The blocking connection factory, able to stop accepting for the drain: closing its server
  * socket ends the accept loop, while each connection's reader goes on in its worker.
+ * <p>
+ * A closed connection leaves the factory's map when it closes. Spring Integration sweeps the
+ * map only in its accept loop, so an idle server would hold its last closed connections until
+ * the next client came. Every connection tells the factory's senders when it closes; the
+ * factory registers itself as one for that.
  */
 final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory implements AcceptControl {
 
@@ -15,6 +22,7 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 
 	EchoNetServerConnectionFactory(int port) {
 		super(port);
+		registerSender(new Forget());
 	}
 
 	@Override
@@ -35,6 +43,20 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 		if (this.harvest.due()) {
 			super.harvestClosedConnections();
 		}
+	}
+
+	/** Forgets a connection as it closes; the sweep finds it gone. */
+	private final class Forget implements TcpSender {
+
+		@Override
+		public void addNewConnection(TcpConnection connection) {
+		}
+
+		@Override
+		public void removeDeadConnection(TcpConnection connection) {
+			EchoNetServerConnectionFactory.this.connections.remove(connection.getConnectionId());
+		}
+
 	}
 
 }

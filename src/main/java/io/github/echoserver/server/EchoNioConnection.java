@@ -109,13 +109,6 @@ final class EchoNioConnection extends TcpNioConnection implements ConnectionHand
 		this.executor = taskExecutor;
 	}
 
-	/** Closed on a worker: the select loop's next pass releases the socket's file descriptor. */
-	@Override
-	public void close() {
-		super.close();
-		this.loop.wakeup();
-	}
-
 	@Override
 	public void readPacket() {
 		this.readLock.lock();

@@ -9,12 +9,19 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.integration.ip.tcp.connection.TcpConnection;
 import org.springframework.integration.ip.tcp.connection.TcpNioConnection;
 import org.springframework.integration.ip.tcp.connection.TcpNioServerConnectionFactory;
+import org.springframework.integration.ip.tcp.connection.TcpSender;
 
 /**
  * The NIO connection factory, able to stop accepting for the drain: closing its server channel
  * leaves the select loop serving the open connections.
+ * <p>
+ * A closed connection leaves the factory's maps when it closes, and the select loop is woken
+ * so that the selector releases the socket's file descriptor; Spring Integration would do both
+ * only at the loop's next pass, which on an idle server is the next client. Every connection
+ * tells the factory's senders when it closes; the factory registers itself as one for that.
  */
 final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory implements AcceptControl {
 
@@ -30,6 +37,7 @@ final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory
 		super(port);
 		this.loop = loop;
 		this.backPressure = backPressure;
+		registerSender(new Forget());
 	}
 
 	@Override
@@ -81,6 +89,23 @@ final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory
 		if (this.harvest.due()) {
 			super.harvestClosedConnections();
 		}
+	}
+
+	/** Forgets a connection as it closes: the shared map here, the select loop's own on its thread. */
+	private final class Forget implements TcpSender {
+
+		@Override
+		public void addNewConnection(TcpConnection connection) {
+		}
+
+		@Override
+		public void removeDeadConnection(TcpConnection connection) {
+			EchoNioServerConnectionFactory.this.connections.remove(connection.getConnectionId());
+			if (connection instanceof EchoNioConnection nio) {
+				EchoNioServerConnectionFactory.this.loop.execute(() -> getConnections().remove(nio.channel()));
+			}
+		}
+
 	}
 
 }

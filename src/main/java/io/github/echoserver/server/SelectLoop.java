@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Waking matters after a close: a channel closed while registered with a selector keeps its
  * file descriptor until that selector's next select, and Spring Integration's select waits
- * without a timeout, so on an idle server closed sockets would stay open until the next client.
+ * without a timeout, so on an idle server closed sockets would stay open until the next client
+ * (see {@link EchoNioServerConnectionFactory}).
  */
 final class SelectLoop {
 
@@ -30,7 +31,7 @@ final class SelectLoop {
 	}
 
 	/** Make the select loop run a pass now (a no-op before it has started). */
-	void wakeup() {
+	private void wakeup() {
 		Selector toWake = this.selector;
 		if (toWake != null) {
 			toWake.wakeup();
