@@ -54,7 +54,8 @@ import static org.awaitility.Awaitility.await;
  * the admitted clients leave, the process's open file descriptors (/proc/self/fd), live threads
  * and heap (after a full GC) are back to what they were before the burst and no connection
  * object is left reachable, with the registry's counters exact and nothing logged at ERROR,
- * without another client coming to make the server's loops run ({@code letsGoOfClosedConnectionsWithoutWaitingForTheNextClient}).
+ * without another client coming to make the server's loops run
+ * ({@code letsGoOfClosedConnectionsWithoutWaitingForTheNextClient}).
  * <p>
  * The server and the clients share this JVM, so every figure here covers both sides; the client
  * side is one selector thread with non-blocking connects, and every client channel is closed
@@ -178,8 +179,8 @@ class FloodTests {
 					.isLessThanOrEqualTo(baseline.heapBytes() + HEAP_TOLERANCE);
 				assertThat(now.connections()).as("connection objects still reachable").isZero();
 			});
-			System.out.printf("FloodTests io=%s: limit %d open files; fds/threads/heap MB/connection objects: startup %s, baseline %s, "
-					+ "peak fds %d, peak server sockets in a conversation %d, after the last client had gone %s%n", io,
+			System.out.printf("FloodTests io=%s: limit %d open files; fds/threads/heap MB/connection objects: "
+					+ "startup %s, baseline %s, peak fds %d, peak server sockets in a conversation %d, after the last client had gone %s%n", io,
 					openFilesLimit, startup, baseline, result.peakFds(), result.peakServerSockets(), end);
 		}
 		assertThat(output.getAll().lines().filter((line) -> line.contains(" ERROR ")))
@@ -370,9 +371,11 @@ class FloodTests {
 				EchoNioConnection.class.getName());
 
 		static Usage now() {
-			System.gc();
+			// Counted first: the class histogram runs a full GC, so the heap read after it is
+			// what is live.
+			long connections = liveConnections();
 			return new Usage(openFds(), ManagementFactory.getThreadMXBean().getThreadCount(),
-					ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), liveConnections());
+					ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), connections);
 		}
 
 		/**
