@@ -6,8 +6,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.Ending;
 import io.github.echoserver.connections.TrackedConnection;
-import io.github.echoserver.protocol.ServerMessages;
 import io.github.echoserver.server.ConnectionModel;
 import io.github.echoserver.server.ServerStatus;
 
@@ -68,7 +68,7 @@ public class EchoEndpoint {
 		if (connection == null) {
 			return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
 		}
-		connection.getHandle().closeWith(ServerMessages.CLOSED_BY_ADMINISTRATOR);
+		connection.getHandle().end(Ending.CLOSED_BY_ADMINISTRATOR);
 		return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NO_CONTENT);
 	}
 

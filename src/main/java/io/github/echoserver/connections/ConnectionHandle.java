@@ -1,25 +1,22 @@
 package io.github.echoserver.connections;
 
 /**
- * What the registry, the admin API and the drain may ask of a live connection. Implemented by
- * the server's connection classes; every method is safe to call from any thread.
+ * What the registry, the timeouts, the admin API and the drain may ask of a live connection.
+ * Implemented by the server's transports; every method is safe to call from any thread and
+ * returns without waiting for a slow client.
  */
 public interface ConnectionHandle {
 
 	/**
-	 * Write one server line, then close, whatever the connection is doing.
-	 * @param serverLine a line from {@link io.github.echoserver.protocol.ServerMessages}
+	 * End the connection: its line, log and counter come from {@code ending}.
+	 * @param ending why it ends
 	 */
-	void closeWith(byte[] serverLine);
+	void end(Ending ending);
 
 	/**
-	 * Stop reading, let the lines already read get their replies, then write {@code serverLine}
-	 * and close. Returns at once; the connection leaves the registry when it has closed.
-	 * @param serverLine the bye line to end with
+	 * Stop reading new lines, answer the lines that have already arrived, then end with
+	 * {@link Ending#SHUTTING_DOWN}. The connection leaves the registry when it has closed.
 	 */
-	void drain(byte[] serverLine);
-
-	/** Close at once, without a word: for connections that did not finish draining in time. */
-	void close();
+	void drain();
 
 }

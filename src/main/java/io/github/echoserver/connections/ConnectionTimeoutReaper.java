@@ -5,12 +5,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
-import io.github.echoserver.protocol.ServerMessages;
 
 /**
  * Closes served connections that stall: silent for {@code echo.idle-timeout}
@@ -25,13 +22,11 @@ import io.github.echoserver.protocol.ServerMessages;
  */
 public class ConnectionTimeoutReaper implements SmartLifecycle {
 
-	private static final Log logger = LogFactory.getLog(ConnectionTimeoutReaper.class);
-
 	private static final long MAX_SWEEP_INTERVAL_MILLIS = 1000;
 
 	private final ConnectionRegistry registry;
 
-	private final long timeoutMillis;
+	private final long idleTimeoutMillis;
 
 	private final long lineTimeoutMillis;
 
@@ -42,7 +37,7 @@ public class ConnectionTimeoutReaper implements SmartLifecycle {
 	public ConnectionTimeoutReaper(ConnectionRegistry registry, Duration idleTimeout, Duration lineTimeout,
 			Duration writeTimeout) {
 		this.registry = registry;
-		this.timeoutMillis = idleTimeout.toMillis();
+		this.idleTimeoutMillis = idleTimeout.toMillis();
 		this.lineTimeoutMillis = lineTimeout.toMillis();
 		this.writeTimeoutMillis = writeTimeout.toMillis();
 	}
@@ -56,7 +51,7 @@ public class ConnectionTimeoutReaper implements SmartLifecycle {
 		// A quarter of the timeout keeps the overshoot small for the short timeouts tests use.
 		long interval = Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MILLIS, shortest / 4));
 		ScheduledExecutorService newTimer = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "echo-idle-reaper");
+			Thread thread = new Thread(task, "echo-timeouts");
 			thread.setDaemon(true);
 			return thread;
 		});
@@ -65,7 +60,7 @@ public class ConnectionTimeoutReaper implements SmartLifecycle {
 	}
 
 	private long shortestTimeout() {
-		return java.util.stream.LongStream.of(this.timeoutMillis, this.lineTimeoutMillis, this.writeTimeoutMillis)
+		return java.util.stream.LongStream.of(this.idleTimeoutMillis, this.lineTimeoutMillis, this.writeTimeoutMillis)
 			.filter((timeout) -> timeout > 0)
 			.min()
 			.orElse(0);
@@ -74,38 +69,30 @@ public class ConnectionTimeoutReaper implements SmartLifecycle {
 	void sweep() {
 		long now = System.currentTimeMillis();
 		for (TrackedConnection connection : this.registry.connections()) {
-			if (connection.getState() != ConnectionState.SERVING) {
-				continue;
-			}
-			long writeStarted = connection.getWriteStartedMillis();
-			if (this.writeTimeoutMillis > 0 && writeStarted > 0 && now - writeStarted >= this.writeTimeoutMillis) {
-				// Its replies cannot be written: no line can reach it, so close without one.
-				logger.warn("Closing connection from " + connection.getRemoteAddress() + ":"
-						+ connection.getRemotePort() + " (a reply unwritten for " + this.writeTimeoutMillis
-						+ " ms: the client does not read)");
-				connection.writeTimedOut();
-				connection.getHandle().close();
-			}
-			else if (this.timeoutMillis > 0 && now - connection.getLastActivityMillis() >= this.timeoutMillis) {
-				close(connection, ServerMessages.IDLE_TIMEOUT, "no bytes for " + this.timeoutMillis + " ms");
-			}
-			else if (this.lineTimeoutMillis > 0 && connection.getLineStartedMillis() > 0
-					&& now - connection.getLineStartedMillis() >= this.lineTimeoutMillis) {
-				close(connection, ServerMessages.LINE_TIMEOUT,
-						"a line unfinished for " + this.lineTimeoutMillis + " ms");
+			Ending ending = overdue(connection, now);
+			if (ending != null) {
+				connection.getHandle().end(ending);
 			}
 		}
 	}
 
-	private void close(TrackedConnection connection, byte[] serverLine, String why) {
-		logger.info("Closing connection from " + connection.getRemoteAddress() + ":" + connection.getRemotePort()
-				+ " (" + why + ")");
-		try {
-			connection.getHandle().closeWith(serverLine);
+	/** Which timeout, if any, this connection has run out of; the connection logs and counts it. */
+	private @Nullable Ending overdue(TrackedConnection connection, long now) {
+		if (connection.getState() != ConnectionState.SERVING) {
+			return null;
 		}
-		catch (RuntimeException ex) {
-			logger.warn("Failed to close connection " + connection.getId() + ": " + ex);
+		long writeStarted = connection.getWriteStartedMillis();
+		if (this.writeTimeoutMillis > 0 && writeStarted > 0 && now - writeStarted >= this.writeTimeoutMillis) {
+			return Ending.WRITE_TIMEOUT;
 		}
+		if (this.idleTimeoutMillis > 0 && now - connection.getLastActivityMillis() >= this.idleTimeoutMillis) {
+			return Ending.IDLE_TIMEOUT;
+		}
+		long lineStarted = connection.getLineStartedMillis();
+		if (this.lineTimeoutMillis > 0 && lineStarted > 0 && now - lineStarted >= this.lineTimeoutMillis) {
+			return Ending.LINE_TIMEOUT;
+		}
+		return null;
 	}
 
 	@Override

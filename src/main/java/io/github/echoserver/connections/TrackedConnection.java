@@ -26,8 +26,6 @@ public final class TrackedConnection {
 
 	private volatile long lastActivityMillis;
 
-	private volatile boolean writeTimedOut;
-
 	/** When the write in progress began, or 0 when none is. */
 	private volatile long writeStartedMillis;
 
@@ -75,17 +73,6 @@ public final class TrackedConnection {
 	/** A write to the client begins; it may block while the client does not read. */
 	public void writing() {
 		this.writeStartedMillis = System.currentTimeMillis();
-	}
-
-	/**
-	 * The client stopped reading and a reply could not be written for the write timeout; counted
-	 * once, whichever noticed first (the reaper, or the NIO write's own timeout).
-	 */
-	public void writeTimedOut() {
-		if (!this.writeTimedOut) {
-			this.writeTimedOut = true;
-			this.registry.writeTimedOut();
-		}
 	}
 
 	/** The write has returned. */

@@ -22,14 +22,16 @@ public final class TelnetInterrupt extends RuntimeException {
 	}
 
 	/**
-	 * Where an interrupt command starts in {@code buffer[0, length)}, or -1. A command split
-	 * across two reads is not seen; telnet writes it in one piece.
+	 * Where an interrupt command starts in {@code buffer[offset, offset + length)}, or -1. A
+	 * command split across two reads is not seen; telnet writes it in one piece.
 	 * @param buffer bytes read from the client
+	 * @param offset where they start
 	 * @param length how many there are
-	 * @return the index of the IAC byte, or -1
+	 * @return the index of the IAC byte in {@code buffer}, or -1
 	 */
-	public static int indexIn(byte[] buffer, int length) {
-		for (int i = 0; i < length - 1; i++) {
+	public static int indexIn(byte[] buffer, int offset, int length) {
+		int last = offset + length - 1;
+		for (int i = offset; i < last; i++) {
 			if (buffer[i] == IAC && (buffer[i + 1] == IP || buffer[i + 1] == BRK)) {
 				return i;
 			}

@@ -7,6 +7,7 @@ import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.config.EchoProperties;
 import io.github.echoserver.config.Io;
+import io.github.echoserver.config.Mode;
 
 /**
  * A concurrency model of DESIGN.md §3: the threads that serve connections, their bound, and
@@ -14,9 +15,9 @@ import io.github.echoserver.config.Io;
  * never runs here (see {@link ServerExecutor}).
  * <p>
  * With blocking I/O each task is a whole connection (the reader lives as long as the socket);
- * with NIO each task is one socket read, with its lines and their replies.
+ * with NIO the workers are event loops that each own the connections assigned to them.
  */
-public sealed interface ConnectionModel extends AutoCloseable permits PerConnectionModel, PooledModel {
+public sealed interface ConnectionModel extends AutoCloseable permits PerConnectionModel, PooledModel, EventLoopModel {
 
 	/** The name of the workers' executor, as in the {@code executor.*} metrics. */
 	String WORKERS_NAME = "echo-workers";
@@ -27,20 +28,22 @@ public sealed interface ConnectionModel extends AutoCloseable permits PerConnect
 	 * @return a started model
 	 */
 	static ConnectionModel of(EchoProperties properties) {
+		if (properties.io() == Io.NIO) {
+			// EchoProperties has refused per-connection with nio.
+			return new EventLoopModel((properties.mode() == Mode.SINGLE) ? 1 : properties.pool().size());
+		}
 		return switch (properties.mode()) {
-			case SINGLE -> new SingleModel(properties.io(),
-					(properties.io() == Io.BLOCKING) ? properties.maxConnections() : properties.pool().queueCapacity());
+			// The one worker's waiting clients are bounded by the connection limit alone.
+			case SINGLE -> new SingleModel(properties.maxConnections());
 			case PER_CONNECTION -> new PerConnectionModel(properties.virtualThreads());
-			case POOLED -> new PooledModel(properties.io(), properties.pool().size(), properties.pool().queueCapacity());
+			case POOLED -> new PooledModel(properties.pool().size(), properties.pool().queueCapacity());
 		};
 	}
 
 	/**
 	 * Run connection work on a worker.
-	 * @param task a blocking connection, or one NIO read
-	 * @throws java.util.concurrent.RejectedExecutionException when an NIO read finds the queue
-	 * full; Spring Integration then retries the read shortly. A blocking connection that finds the
-	 * queue full is refused with {@code server busy#} instead.
+	 * @param task a blocking connection; a connection that finds every worker busy and the queue
+	 * full is refused with {@code server busy#}
 	 */
 	void execute(Runnable task);
 
@@ -52,7 +55,8 @@ public sealed interface ConnectionModel extends AutoCloseable permits PerConnect
 
 	/**
 	 * Stop the workers: no new work, then wait up to {@code timeout} for running tasks (blocking
-	 * readers end as soon as their sockets are closed), then interrupt what is left.
+	 * readers end as soon as their sockets are closed; event loops after their current pass),
+	 * then interrupt what is left.
 	 * @param timeout the bound of the wait
 	 */
 	void shutdown(Duration timeout);

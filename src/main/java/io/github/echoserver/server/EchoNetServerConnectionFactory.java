@@ -1,8 +1,11 @@
 package io.github.echoserver.server;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.integration.ip.tcp.connection.TcpConnection;
 import org.springframework.integration.ip.tcp.connection.TcpConnectionSupport;
@@ -10,8 +13,10 @@ import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionF
 import org.springframework.integration.ip.tcp.connection.TcpSender;
 
 /**
- * The blocking connection factory, able to stop accepting for the drain: closing its server
- * socket ends the accept loop, while each connection's reader goes on in its worker.
+ * The blocking connection factory ({@code echo.io: blocking}), able to stop accepting for the
+ * drain: closing its server socket ends the accept loop, while each connection's reader goes on
+ * in its worker. Its listening socket comes from {@link ListenerSocketSupport}'s server socket
+ * factory, which sets the socket options before binding.
  * <p>
  * A closed connection leaves the factory's map when it closes. Spring Integration sweeps the
  * map only in its accept loop, so an idle server would hold its last closed connections until
@@ -20,8 +25,6 @@ import org.springframework.integration.ip.tcp.connection.TcpSender;
  * it has any sender, so it is forgotten once it has them.
  */
 final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory implements AcceptControl {
-
-	private final HarvestInterval harvest = new HarvestInterval();
 
 	EchoNetServerConnectionFactory(int port) {
 		super(port);
@@ -56,11 +59,31 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 		}
 	}
 
+	/**
+	 * Binding failed (port in use, address not local): reported with the server exception event,
+	 * which stops startup with one line. Marked inactive first, so that Spring Integration's
+	 * accept loop does not also log it as an ERROR with a stack trace.
+	 */
+	@Override
+	protected ServerSocket createServerSocket(int port, int backlog, @Nullable InetAddress whichNic)
+			throws IOException {
+		try {
+			return super.createServerSocket(port, backlog, whichNic);
+		}
+		catch (IOException ex) {
+			publishServerExceptionEvent(ex);
+			setActive(false);
+			throw ex;
+		}
+	}
+
+	/**
+	 * Spring Integration sweeps its whole connection map after every accept; every connection
+	 * here leaves the map as it closes, so the sweep would find nothing, at a cost that grows
+	 * with the connections open.
+	 */
 	@Override
 	protected void harvestClosedConnections() {
-		if (this.harvest.due()) {
-			super.harvestClosedConnections();
-		}
 	}
 
 	/** Forgets a connection as it closes; the sweep finds it gone. */

@@ -2,460 +2,307 @@ package io.github.echoserver.server;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.Arrays;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
+
+import javax.net.ssl.SSLSession;
 
 import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.connections.ConnectionHandle;
+import io.github.echoserver.connections.Ending;
+import io.github.echoserver.pipeline.ConnectionPipeline;
+import io.github.echoserver.pipeline.PipelineFactory;
+import io.github.echoserver.pipeline.ReplySink;
 
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionSupport;
 import org.springframework.integration.ip.tcp.connection.TcpListener;
-import org.springframework.integration.ip.tcp.connection.TcpNioConnection;
-import org.springframework.integration.ip.tcp.serializer.SoftEndOfStreamException;
 import org.springframework.messaging.Message;
 
 /**
- * An NIO (TcpNio) connection that frames where it reads.
+ * An NIO connection served by one {@link EventLoop}: it only reads, writes and applies
+ * back-pressure; its {@link ConnectionPipeline} does the rest. A Spring Integration
+ * {@code TcpConnection}: it has an id, publishes open and close events, and the outbound
+ * channel adapter sends the replies through {@link #send(Message)}.
  * <p>
- * The factory's select loop dispatches {@link #readPacket()} to a worker when the socket is
- * readable, and re-arms the socket only after it returns, so reads of one connection never
- * overlap. The stock connection copies the bytes into a pipe and runs a second "assembler" task
- * that blocks while a line is incomplete: a client trickling half a line would hold a worker,
- * and one shared pool deadlocks (DESIGN.md §3 point 4). Here the read, the framing, the flow
- * for each line and one write of all the replies happen in that single task, and a
- * partial line waits in the decoder, holding no thread.
- * <p>
- * Writes never block. Replies the socket does not take at once (the client is not reading)
- * are kept, and {@link NioBackPressure} makes the select loop stop reading from this client and
- * write them when the socket is writable again; a client that reads nothing for
- * {@code echo.write-timeout} is closed by the reaper. The bytes kept are bounded by the
- * replies to one read of {@value #READ_BUFFER_SIZE} bytes.
+ * Every method but the {@link ConnectionHandle} ones and {@link #send} runs on the loop's thread;
+ * those hand their work to the loop. Writes never block: what the socket does not take is kept,
+ * and until the client has read it the loop waits for the socket to become writable instead of
+ * reading more (so the bytes kept are bounded by the replies to one read).
  */
-final class EchoNioConnection extends TcpNioConnection implements ConnectionHandle {
-
-	private static final int READ_BUFFER_SIZE = 16 * 1024;
-
-	/** Workers read into their own buffer; an idle connection keeps no read buffer at all. */
-	private static final ThreadLocal<ByteBuffer> READ_BUFFER = ThreadLocal
-		.withInitial(() -> ByteBuffer.allocate(READ_BUFFER_SIZE));
-
-	/** Replies of one read, written together when the read has been handled. */
-	private static final ThreadLocal<ReplyBatch> REPLY_BATCH = ThreadLocal.withInitial(ReplyBatch::new);
-
-	private static final SoftEndOfStreamException END_OF_STREAM = new SoftEndOfStreamException("Stream closed");
+final class EchoNioConnection extends TcpConnectionSupport implements ConnectionHandle, ReplySink {
 
 	private final SocketChannel channel;
 
-	private final ConnectionSession session;
+	private final EventLoop loop;
 
-	private final SelectLoop loop;
+	private final ConnectionPipeline pipeline;
 
-	private final NioBackPressure backPressure;
+	private @Nullable SelectionKey key;
 
-	private final Consumer<byte[]> dispatch = this::dispatch;
-
-	private final Lock writeLock = new ReentrantLock();
-
-	/** Reads of one connection never overlap: the select loop's and the drain's are serialized. */
-	private final Lock readLock = new ReentrantLock();
-
-	private volatile @Nullable Executor executor;
-
-	private volatile @Nullable Thread reader;
-
-	private volatile boolean draining;
-
-	private volatile boolean refused;
-
-	/** Reading has ended; the connection closes once its pending output is written. */
-	private volatile boolean ended;
-
-	/** Replies the socket has not taken yet, ready to be written; guarded by the write lock. */
+	/** Replies the socket has not taken yet; only while the client is slow to read. */
 	private @Nullable ByteBuffer pending;
 
-	private volatile boolean hasPending;
-
-	/** Close as soon as the pending output is written; guarded by the write lock. */
 	private boolean closeWhenWritten;
 
-	private byte @Nullable [] currentFrame;
-
-	EchoNioConnection(SocketChannel channel, boolean lookupHost, @Nullable ApplicationEventPublisher publisher,
-			@Nullable String factoryName, ConnectionSession session, SelectLoop loop, NioBackPressure backPressure) {
-		super(channel, true, lookupHost, publisher, factoryName);
+	EchoNioConnection(SocketChannel channel, EventLoop loop, PipelineFactory pipelines,
+			@Nullable ApplicationEventPublisher publisher, String factoryName) {
+		super(channel.socket(), true, false, publisher, factoryName);
 		this.channel = channel;
-		this.session = session;
 		this.loop = loop;
-		this.backPressure = backPressure;
+		this.pipeline = pipelines.create(getConnectionId(), getHostAddress() + ":" + getPort(), this);
 	}
 
-	ConnectionSession session() {
-		return this.session;
+	ConnectionPipeline pipeline() {
+		return this.pipeline;
 	}
 
-	SocketChannel channel() {
-		return this.channel;
-	}
-
+	/** Spring Integration hands each connection the inbound adapter; frames go to it. */
 	@Override
-	public void setTaskExecutor(Executor taskExecutor) {
-		super.setTaskExecutor(taskExecutor);
-		this.executor = taskExecutor;
+	public void registerListener(@Nullable TcpListener listener) {
+		super.registerListener(listener);
+		if (listener != null) {
+			this.pipeline.setListener(listener);
+		}
 	}
 
-	@Override
-	public void readPacket() {
-		this.readLock.lock();
+	/** On the accepting thread, once admitted: the open event, then the loop takes over. */
+	void open() {
+		publishConnectionOpenEvent();
+		this.loop.execute(this::register);
+	}
+
+	private void register() {
 		try {
-			if (isOpen()) {
-				readPacketLocked();
-			}
+			this.key = this.channel.register(this.loop.selector(), SelectionKey.OP_READ, this);
 		}
-		finally {
-			this.readLock.unlock();
+		catch (ClosedChannelException ex) {
+			// Closed before its loop got to it (the drain, the administrator): nothing to serve.
 		}
 	}
 
-	private void readPacketLocked() {
-		if (this.refused) {
-			close();
-			return;
-		}
-		if (this.ended) {
-			return;
-		}
-		if (this.hasPending) {
-			// Only the drain gets here while replies wait: end after them, reading nothing more.
-			if (this.draining) {
-				end(END_OF_STREAM);
-			}
-			return;
-		}
-		Exception end = null;
-		this.reader = Thread.currentThread();
-		try {
-			end = readAndDispatch();
-		}
-		catch (Exception ex) {
-			end = ex;
-		}
-		finally {
-			this.reader = null;
-			flushReplies();
-		}
-		if (end != null) {
-			end(end);
-		}
-	}
+	// Read side, on the loop
 
-	/** Reading has ended: say the line for it, if any, after the replies, and close once written. */
-	private void end(Exception reason) {
-		this.ended = true;
-		if (!isOpen()) {
-			// Closed under the read (a reset while writing, the admin API, a timeout): what
-			// failed afterwards is a consequence, not a fault.
-			this.session.closedUnder(reason);
-			return;
-		}
-		byte[] serverLine = this.session.lineForEnd(reason);
-		if (serverLine != null) {
-			writeServerLine(serverLine);
-		}
-		this.writeLock.lock();
-		try {
-			if (this.pending != null) {
-				this.closeWhenWritten = true;
-				return;
-			}
-		}
-		finally {
-			this.writeLock.unlock();
-		}
-		close();
-	}
-
-	/**
-	 * One read: every complete line in it goes to the inbound adapter; returns non-null at end of stream.
-	 * Once the drain has begun, it reads on until nothing more has arrived, then ends.
-	 */
-	private @Nullable Exception readAndDispatch() throws IOException {
-		ByteBuffer buffer = READ_BUFFER.get();
-		boolean drainingNow;
+	void onReadable() {
+		ByteBuffer buffer = this.loop.readBuffer();
+		buffer.clear();
 		int n;
-		do {
-			// Read once per iteration: a drain that starts after it runs a read of its own.
-			drainingNow = this.draining;
-			buffer.clear();
+		try {
 			n = this.channel.read(buffer);
-			if (n < 0) {
-				byte[] tail = this.session.finish();
-				if (tail != null) {
-					dispatch(tail);
-				}
-				return END_OF_STREAM;
-			}
-			if (n > 0) {
-				this.session.decode(buffer.array(), n, this.dispatch);
-			}
 		}
-		// The drain reads on while lines arrive, unless the client stopped taking the replies.
-		while (drainingNow && n > 0 && !this.hasPending);
-		return drainingNow ? END_OF_STREAM : null;
-	}
-
-	private void dispatch(byte[] frame) {
-		if (!isOpen()) {
+		catch (IOException ex) {
+			this.pipeline.lost(ex);
 			return;
 		}
-		this.currentFrame = frame;
-		Message<?> message = getMapper().toMessage(this);
-		this.currentFrame = null;
-		TcpListener listener = getListener();
-		if (message != null && listener != null) {
-			listener.onMessage(message);
+		if (n > 0) {
+			this.pipeline.received(buffer.array(), 0, n);
+		}
+		else if (n < 0) {
+			this.pipeline.endOfStream();
 		}
 	}
 
-	/** The frame being turned into a message by the mapper in {@link #dispatch(byte[])}. */
-	@Override
-	public Object getPayload() {
-		return (this.currentFrame != null) ? this.currentFrame : new byte[0];
-	}
+	// Write side, on the loop
 
-	/** A reply from the flow: batched when it comes from this connection's read, else written now. */
 	@Override
 	public void send(Message<?> message) {
 		byte[] reply = (byte[]) message.getPayload();
-		if (Thread.currentThread() == this.reader) {
-			ReplyBatch batch = REPLY_BATCH.get();
-			batch.add(reply);
-			this.session.echoed(reply.length);
-			if (batch.isFull()) {
-				flushReplies();
-			}
-		}
-		else if (write(reply)) {
-			this.session.echoed(reply.length);
+		// The socket belongs to the loop: a reply from any other thread is written there.
+		this.loop.execute(() -> this.pipeline.reply(reply));
+	}
+
+	@Override
+	public void write(byte[] bytes, int offset, int length) {
+		ReplyBatch batch = this.loop.replies();
+		batch.add(bytes, offset, length);
+		if (batch.isFull()) {
+			flush();
 		}
 	}
 
-	private void flushReplies() {
-		ReplyBatch batch = REPLY_BATCH.get();
-		if (!batch.isEmpty()) {
-			write(batch.bytes(), batch.length());
+	@Override
+	public void flush() {
+		ReplyBatch batch = this.loop.replies();
+		if (batch.isEmpty()) {
+			return;
+		}
+		ByteBuffer bytes = batch.flip();
+		try {
+			if (this.pending != null || !this.channel.isOpen()) {
+				// Behind the replies still waiting, in order; or nowhere, once closed.
+				keep(bytes);
+				return;
+			}
+			writeSome(bytes);
+			if (bytes.hasRemaining()) {
+				keep(bytes);
+				waitForWritable();
+			}
+		}
+		catch (IOException ex) {
+			this.pipeline.lost(ex);
+		}
+		finally {
 			batch.clear();
 		}
 	}
 
-	private void writeServerLine(byte[] serverLine) {
-		if (write(serverLine)) {
-			this.session.sent(serverLine.length);
+	/** The socket is writable again: write what was kept, then read again (or close). */
+	void onWritable() {
+		ByteBuffer kept = this.pending;
+		if (kept == null) {
+			return;
 		}
-	}
-
-	private boolean write(byte[] bytes) {
-		return write(bytes, bytes.length);
-	}
-
-	private boolean write(byte[] bytes, int length) {
-		boolean blocked = false;
-		this.writeLock.lock();
 		try {
-			ByteBuffer kept = this.pending;
-			if (kept != null) {
-				// Order is kept: behind the replies still waiting.
-				this.pending = append(kept, bytes, length);
-				return true;
-			}
-			ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
-			while (buffer.hasRemaining() && this.channel.write(buffer) > 0) {
-				// A non-blocking write takes what fits in the socket's send buffer.
-			}
-			if (buffer.hasRemaining()) {
-				this.pending = append(ByteBuffer.allocate(0), buffer.array(), buffer.position(), buffer.remaining());
-				this.hasPending = true;
-				this.session.writing();
-				blocked = true;
-			}
-			return true;
+			writeSome(kept);
 		}
 		catch (IOException ex) {
-			this.session.writeFailed(ex);
-			close();
-			return false;
+			this.pipeline.lost(ex);
+			return;
 		}
-		finally {
-			this.writeLock.unlock();
-			if (blocked) {
-				this.backPressure.blocked(this);
-			}
+		if (kept.hasRemaining()) {
+			return;
 		}
-	}
-
-	/** Whether replies wait for the client to read; the select loop then does not read from it. */
-	boolean hasPendingOutput() {
-		return this.hasPending;
-	}
-
-	/**
-	 * The select loop found the socket writable: write what is pending.
-	 * @return whether everything is written and the connection should be read from again
-	 */
-	boolean writePending() {
-		boolean closeNow = false;
-		this.writeLock.lock();
-		try {
-			ByteBuffer kept = this.pending;
-			if (kept == null) {
-				return true;
-			}
-			while (kept.hasRemaining() && this.channel.write(kept) > 0) {
-				// As much as the send buffer takes.
-			}
-			if (kept.hasRemaining()) {
-				return false;
-			}
-			this.pending = null;
-			this.hasPending = false;
-			this.session.written();
-			closeNow = this.closeWhenWritten;
-			return !closeNow;
+		this.pending = null;
+		this.pipeline.writeBlocked(false);
+		if (this.closeWhenWritten) {
+			closeNow();
 		}
-		catch (IOException ex) {
-			this.session.writeFailed(ex);
-			closeNow = true;
-			return false;
-		}
-		finally {
-			this.writeLock.unlock();
-			if (closeNow) {
-				close();
-			}
+		else if (this.key != null && this.key.isValid()) {
+			this.key.interestOps(SelectionKey.OP_READ);
 		}
 	}
 
-	private static ByteBuffer append(ByteBuffer kept, byte[] bytes, int length) {
-		return append(kept, bytes, 0, length);
-	}
-
-	/** {@code kept} is ready to be written (position to limit); returns it with the bytes after. */
-	private static ByteBuffer append(ByteBuffer kept, byte[] bytes, int offset, int length) {
-		if (kept.capacity() - kept.limit() >= length) {
-			int end = kept.limit();
-			kept.limit(end + length);
-			kept.put(end, bytes, offset, length);
-			return kept;
+	private void writeSome(ByteBuffer bytes) throws IOException {
+		while (bytes.hasRemaining() && this.channel.write(bytes) > 0) {
+			// As much as the socket's send buffer takes.
 		}
-		ByteBuffer grown = ByteBuffer.allocate(Math.max(kept.remaining() * 2, kept.remaining() + length));
-		grown.put(kept).put(bytes, offset, length).flip();
-		return grown;
 	}
 
-	/**
-	 * Close now, saying {@code serverLine} if the socket takes it: writes do not block, so no
-	 * watchdog is needed. A client with replies still pending is not reading; it is just closed.
-	 */
+	private void keep(ByteBuffer bytes) {
+		if (!this.channel.isOpen()) {
+			return;
+		}
+		ByteBuffer kept = this.pending;
+		if (kept == null) {
+			kept = ByteBuffer.allocate(bytes.remaining());
+			kept.put(bytes).flip();
+		}
+		else {
+			ByteBuffer grown = ByteBuffer.allocate(kept.remaining() + bytes.remaining());
+			grown.put(kept).put(bytes).flip();
+			kept = grown;
+		}
+		this.pending = kept;
+	}
+
+	/** Back-pressure: stop reading from this client until it has taken its replies. */
+	private void waitForWritable() {
+		this.pipeline.writeBlocked(true);
+		if (this.key != null && this.key.isValid()) {
+			this.key.interestOps(SelectionKey.OP_WRITE);
+		}
+	}
+
 	@Override
-	public void closeWith(byte[] serverLine) {
-		if (!this.hasPending) {
-			writeServerLine(serverLine);
+	public void close(boolean afterPendingWrites) {
+		if (afterPendingWrites && this.pending != null && this.channel.isOpen()) {
+			this.closeWhenWritten = true;
+			return;
 		}
+		closeNow();
+	}
+
+	private void closeNow() {
+		this.pending = null;
 		close();
 	}
 
+	// Spring Integration's TcpConnection
+
 	@Override
-	public void drain(byte[] serverLine) {
-		this.session.endWith(serverLine);
-		this.draining = true;
-		// One more read on a worker, after any read in progress: it answers what has arrived,
-		// then ends with the bye line. Not shutdownInput() first: the channel would then return
-		// end of stream at once, dropping lines that are in the socket's buffer, unread.
-		Executor workers = this.executor;
-		if (workers != null) {
-			try {
-				workers.execute(this::readPacket);
-				return;
-			}
-			catch (RejectedExecutionException ex) {
-				// Every worker busy and the queue full: end at the loop's next read instead.
-			}
-		}
+	public void close() {
 		try {
-			// Makes the socket readable, so the loop runs readPacket() once more (retried while
-			// the workers are busy); it ends the connection with the bye line.
-			this.channel.shutdownInput();
+			this.channel.close();
 		}
 		catch (IOException ex) {
-			closeWith(serverLine);
+			// Closing: nothing more to do with a socket that fails to close.
 		}
+		super.close();
+	}
+
+	@Override
+	public boolean isOpen() {
+		return this.channel.isOpen();
+	}
+
+	/** Frames reach the listener from the pipeline; this connection has no message to read back. */
+	@Override
+	public Object getPayload() {
+		throw new UnsupportedOperationException("Frames are pushed to the listener by the connection pipeline");
+	}
+
+	/** The event loop reads this connection; there is no reader task to run. */
+	@Override
+	public void run() {
+	}
+
+	@Override
+	public int getPort() {
+		return this.channel.socket().getPort();
+	}
+
+	@Override
+	public @Nullable Object getDeserializerStateKey() {
+		return null;
+	}
+
+	@Override
+	public @Nullable SSLSession getSslSession() {
+		return null;
+	}
+
+	// The registry's, the timeouts' and the drain's handle: any thread
+
+	@Override
+	public void end(Ending ending) {
+		this.loop.execute(() -> this.pipeline.end(ending));
+	}
+
+	@Override
+	public void drain() {
+		this.loop.execute(this::drainNow);
 	}
 
 	/**
-	 * Refuse on the select loop's thread, before the socket is registered: write the busy line
-	 * (a new socket's send buffer has room for it), shut both directions, and close at the
-	 * loop's next pass, once the factory has registered it; closing right here would make the
-	 * factory log an ERROR while registering. No worker is involved, so a burst of refused
-	 * clients does not pile up open sockets behind busy workers.
-	 * @param serverLine the busy line
+	 * Answer what has arrived, without waiting for more, then end with the bye line. A client
+	 * whose replies already wait is not read further: it gets the bye line after them.
 	 */
-	void refuse(byte[] serverLine) {
-		this.refused = true;
-		try {
-			this.channel.write(ByteBuffer.wrap(serverLine));
-			this.channel.shutdownOutput();
-			this.channel.shutdownInput();
-		}
-		catch (IOException ex) {
-			if (logger.isDebugEnabled()) {
-				logger.debug("Could not tell " + this.session.peer() + " it is refused: " + ex);
+	private void drainNow() {
+		this.pipeline.startDrain();
+		ByteBuffer buffer = this.loop.readBuffer();
+		while (this.pending == null && this.channel.isOpen() && !this.pipeline.isEnded()) {
+			buffer.clear();
+			int n;
+			try {
+				n = this.channel.read(buffer);
 			}
-		}
-		this.loop.execute(this::close);
-	}
-
-	/** A growable byte array for one read's replies; one per worker thread. */
-	private static final class ReplyBatch {
-
-		private static final int FLUSH_AT = 64 * 1024;
-
-		private byte[] bytes = new byte[4096];
-
-		private int length;
-
-		void add(byte[] reply) {
-			if (this.length + reply.length > this.bytes.length) {
-				this.bytes = Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.length + reply.length));
+			catch (IOException ex) {
+				this.pipeline.lost(ex);
+				return;
 			}
-			System.arraycopy(reply, 0, this.bytes, this.length, reply.length);
-			this.length += reply.length;
+			if (n == 0) {
+				break;
+			}
+			if (n < 0) {
+				this.pipeline.endOfStream();
+				return;
+			}
+			this.pipeline.received(buffer.array(), 0, n);
 		}
-
-		boolean isFull() {
-			return this.length >= FLUSH_AT;
-		}
-
-		boolean isEmpty() {
-			return this.length == 0;
-		}
-
-		byte[] bytes() {
-			return this.bytes;
-		}
-
-		int length() {
-			return this.length;
-		}
-
-		void clear() {
-			this.length = 0;
-		}
-
+		this.pipeline.end(Ending.SHUTTING_DOWN);
 	}
 
 }

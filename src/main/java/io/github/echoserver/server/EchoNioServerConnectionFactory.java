@@ -1,97 +1,169 @@
 package io.github.echoserver.server;
 
 import java.io.IOException;
-import java.nio.channels.Selector;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Collections;
-import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
+import io.github.echoserver.connections.ConnectionState;
+import io.github.echoserver.connections.Ending;
+import io.github.echoserver.pipeline.PipelineFactory;
+
+import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
 import org.springframework.integration.ip.tcp.connection.TcpConnection;
-import org.springframework.integration.ip.tcp.connection.TcpNioConnection;
-import org.springframework.integration.ip.tcp.connection.TcpNioServerConnectionFactory;
+import org.springframework.integration.ip.tcp.connection.TcpConnectionSupport;
 import org.springframework.integration.ip.tcp.connection.TcpSender;
 
 /**
- * The NIO connection factory, able to stop accepting for the drain: closing its server channel
- * leaves the select loop serving the open connections.
+ * The NIO server connection factory ({@code echo.io: nio}): a Spring Integration server factory
+ * whose connections are served by {@link EventLoop}s.
  * <p>
- * A closed connection leaves the factory's maps when it closes, and the select loop is woken
- * so that the selector releases the socket's file descriptor; Spring Integration would do both
- * only at the loop's next pass, which on an idle server is the next client. Every connection
- * tells the factory's senders when it closes; the factory registers itself as one for that.
+ * Its accept loop runs on the listener thread: it binds (socket options through the
+ * {@code TcpSocketSupport} hook, before the bind), publishes the listening event, and for each
+ * new socket builds an {@link EchoNioConnection}, admits it, hands it to Spring Integration
+ * (interceptors, the inbound adapter as its listener, the outbound adapter as its sender, the
+ * open event) and assigns it to the next loop. Spring Integration's own
+ * {@code TcpNioServerConnectionFactory} hands every readable socket from its select thread to a
+ * worker and re-arms it afterwards: two {@code epoll_ctl} calls, a selector wake-up and a queue
+ * hand-off per read, which the benchmark showed to be most of the gap to Netty.
  */
-final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory implements AcceptControl {
+final class EchoNioServerConnectionFactory extends AbstractServerConnectionFactory implements AcceptControl {
 
-	private final HarvestInterval harvest = new HarvestInterval();
+	private final EventLoopModel loops;
 
-	private final HarvestInterval walk = new HarvestInterval();
+	private final PipelineFactory pipelines;
 
-	private final SelectLoop loop;
+	private volatile @Nullable ServerSocketChannel serverChannel;
 
-	private final NioBackPressure backPressure;
+	/** The port bound (the real one when 0 was asked for); still reported once the drain closed the channel. */
+	private volatile int boundPort;
 
-	EchoNioServerConnectionFactory(int port, SelectLoop loop, NioBackPressure backPressure) {
+	EchoNioServerConnectionFactory(int port, EventLoopModel loops, PipelineFactory pipelines) {
 		super(port);
-		this.loop = loop;
-		this.backPressure = backPressure;
+		this.loops = loops;
+		this.pipelines = pipelines;
 		registerSender(new Forget());
 	}
 
 	@Override
+	public String getComponentType() {
+		return "tcp-nio-event-loop-server-connection-factory";
+	}
+
+	/** The accept loop, on the listener thread (see {@link ServerExecutor}). */
+	@Override
+	public void run() {
+		ServerSocketChannel channel = bind();
+		if (channel == null) {
+			return;
+		}
+		this.serverChannel = channel;
+		this.boundPort = channel.socket().getLocalPort();
+		setListening(true);
+		publishServerListeningEvent(getPort());
+		try {
+			while (isActive()) {
+				accept(channel.accept());
+			}
+		}
+		catch (IOException ex) {
+			// The drain or the stop closed the listening channel: accepting is over.
+			if (channel.isOpen() && isActive()) {
+				logger.error(ex, "The accept loop stopped");
+			}
+		}
+		finally {
+			setListening(false);
+		}
+	}
+
+	/** Binds, or reports why not with the server exception event (one startup line, no stack trace). */
+	private @Nullable ServerSocketChannel bind() {
+		ServerSocketChannel channel = null;
+		try {
+			channel = ServerSocketChannel.open();
+			postProcessServerSocket(channel.socket());
+			String address = getLocalAddress();
+			InetAddress nic = (address != null) ? InetAddress.getByName(address) : null;
+			channel.bind(new InetSocketAddress(nic, super.getPort()), getBacklog());
+			return channel;
+		}
+		catch (IOException ex) {
+			closeQuietly(channel);
+			publishServerExceptionEvent(ex);
+			return null;
+		}
+	}
+
+	private void accept(SocketChannel socket) {
+		try {
+			socket.configureBlocking(false);
+			setSocketAttributes(socket.socket());
+			EchoNioConnection connection = new EchoNioConnection(socket, this.loops.next(), this.pipelines,
+					getApplicationEventPublisher(), getComponentName());
+			if (!connection.pipeline().admit(connection.getHostAddress(), connection.getPort(), ConnectionState.SERVING,
+					connection)) {
+				connection.end(Ending.TOO_MANY_CONNECTIONS);
+				return;
+			}
+			TcpConnectionSupport wrapped = wrapConnection(connection);
+			initializeConnection(wrapped, socket.socket());
+			connection.open();
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn(() -> "Could not take on a connection: " + ex);
+			closeQuietly(socket);
+		}
+	}
+
+	@Override
 	public void stopAccepting() {
-		ServerSocketChannel channel = getServerChannel();
+		closeQuietly(this.serverChannel);
+		setListening(false);
+	}
+
+	/** Marked inactive first, so that the accept loop takes the closed channel for the stop it is. */
+	@Override
+	public void stop() {
+		setActive(false);
+		stopAccepting();
+		super.stop();
+	}
+
+	@Override
+	public int getPort() {
+		int port = super.getPort();
+		return (port == 0 && this.boundPort > 0) ? this.boundPort : port;
+	}
+
+	@Override
+	public @Nullable SocketAddress getServerSocketAddress() {
+		ServerSocketChannel channel = this.serverChannel;
+		try {
+			return (channel != null) ? channel.getLocalAddress() : null;
+		}
+		catch (IOException ex) {
+			return null;
+		}
+	}
+
+	private static void closeQuietly(@Nullable Channel channel) {
 		if (channel != null) {
 			try {
 				channel.close();
 			}
 			catch (IOException ex) {
-				// Closing a listening channel: there is nothing left to do if it fails.
+				// Closing: nothing left to do if it fails.
 			}
 		}
-		setListening(false);
 	}
 
-	/**
-	 * Marked inactive before the selector is closed: the select loop then takes the closed
-	 * selector for the stop it is, instead of logging it as an ERROR with a stack trace.
-	 */
-	@Override
-	public void stop() {
-		setActive(false);
-		super.stop();
-	}
-
-	/**
-	 * Spring Integration walks every connection after each select that returned no key, and
-	 * its own wake-up after every read makes that most selects: with 1,000 connections the
-	 * select loop spent a third of the server's CPU in that walk (JFR). The walk only drops
-	 * closed channels from the factory's map and applies the socket timeout, which we do not use
-	 * (the idle timeout is the registry's); once per interval is enough.
-	 * <p>
-	 * Tasks our connections handed to the loop run first ({@link SelectLoop}); then connections
-	 * whose replies wait for the client to read are handled, and taken out of the selection
-	 * ({@link NioBackPressure}).
-	 */
-	@Override
-	protected void processNioSelections(int selectionCount, Selector selector, @Nullable ServerSocketChannel server,
-			Map<SocketChannel, TcpNioConnection> connectionMap) {
-		this.loop.runTasks(selector);
-		this.backPressure.process(selector, selectionCount);
-		super.processNioSelections(selectionCount, selector, server,
-				this.walk.due() ? connectionMap : Collections.emptyMap());
-	}
-
-	@Override
-	protected void harvestClosedConnections() {
-		if (this.harvest.due()) {
-			super.harvestClosedConnections();
-		}
-	}
-
-	/** Forgets a connection as it closes: the shared map here, the select loop's own on its thread. */
+	/** Forgets a connection as it closes, so the factory's map never holds closed ones. */
 	private final class Forget implements TcpSender {
 
 		@Override
@@ -101,9 +173,6 @@ final class EchoNioServerConnectionFactory extends TcpNioServerConnectionFactory
 		@Override
 		public void removeDeadConnection(TcpConnection connection) {
 			EchoNioServerConnectionFactory.this.connections.remove(connection.getConnectionId());
-			if (connection instanceof EchoNioConnection nio) {
-				EchoNioServerConnectionFactory.this.loop.execute(() -> getConnections().remove(nio.channel()));
-			}
 		}
 
 	}

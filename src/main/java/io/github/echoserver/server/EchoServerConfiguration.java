@@ -1,14 +1,9 @@
 package io.github.echoserver.server;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-
 import io.github.echoserver.config.EchoProperties;
-import io.github.echoserver.config.Io;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionTimeoutReaper;
+import io.github.echoserver.pipeline.PipelineFactory;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -17,14 +12,13 @@ import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
 import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
 import org.springframework.integration.ip.tcp.outbound.TcpSendingMessageHandler;
-import org.springframework.integration.ip.tcp.serializer.ByteArrayRawSerializer;
 import org.springframework.integration.support.IdGenerators;
 import org.springframework.util.IdGenerator;
 
 /**
  * Wires the TCP server from {@link EchoProperties}: the concurrency model, the connection
- * factory that {@code echo.io} names, and the flow from the inbound channel adapter through the
- * {@link EchoHandler} to the outbound channel adapter.
+ * factory that {@code echo.io} names, the pipeline every connection runs, and the flow from the
+ * inbound channel adapter through the {@link EchoHandler} to the outbound channel adapter.
  * Every number comes from the properties; none is repeated here.
  */
 @Configuration(proxyBeanMethods = false)
@@ -47,53 +41,32 @@ class EchoServerConfiguration {
 	}
 
 	@Bean
+	PipelineFactory pipelineFactory(ConnectionRegistry registry, EchoProperties properties) {
+		return new PipelineFactory(registry, properties.framing(), properties.maxLineLength());
+	}
+
+	@Bean
 	AbstractServerConnectionFactory echoConnectionFactory(EchoProperties properties, ConnectionModel model,
-			ConnectionRegistry registry) {
-		checkPortIsFree(properties);
-		SelectLoop loop = new SelectLoop();
-		NioBackPressure backPressure = new NioBackPressure(loop);
-		EchoConnectionSupport connections = new EchoConnectionSupport(registry, properties.framing(),
-				properties.maxLineLength(), loop, backPressure);
+			PipelineFactory pipelines) {
+		ListenerSocketSupport listenerSocket = new ListenerSocketSupport(false);
 		AbstractServerConnectionFactory factory;
-		if (properties.io() == Io.BLOCKING) {
-			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(properties.port());
-			net.setTcpNetConnectionSupport(connections);
-			factory = net;
+		if (model instanceof EventLoopModel loops) {
+			factory = new EchoNioServerConnectionFactory(properties.port(), loops, pipelines);
 		}
 		else {
-			EchoNioServerConnectionFactory nio = new EchoNioServerConnectionFactory(properties.port(), loop,
-					backPressure);
-			nio.setTcpNioConnectionSupport(connections);
-			factory = nio;
+			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(properties.port());
+			net.setTcpNetConnectionSupport(new EchoNetConnectionSupport(pipelines));
+			net.setTcpSocketFactorySupport(listenerSocket);
+			factory = net;
 		}
+		factory.setTcpSocketSupport(listenerSocket);
 		factory.setLocalAddress(properties.address());
 		factory.setBacklog(properties.backlog());
 		factory.setTaskExecutor(new ServerExecutor(model));
-		// Framing happens in our connection classes; replies are complete byte arrays.
-		factory.setSerializer(new ByteArrayRawSerializer());
-		factory.setMapper(new EchoMessageMapper());
 		// A reverse DNS lookup per accepted connection would put the resolver on the accept path.
 		factory.setLookupHost(false);
 		factory.setSoTcpNoDelay(true);
 		return factory;
-	}
-
-	/**
-	 * Binding the port once ourselves, before anything starts, turns "address in use" into a
-	 * one-line startup failure; the factory would log a stack trace from its own thread and
-	 * leave the application running without a listener.
-	 */
-	private static void checkPortIsFree(EchoProperties properties) {
-		if (properties.port() == 0) {
-			return;
-		}
-		try (ServerSocket probe = new ServerSocket()) {
-			probe.setReuseAddress(true);
-			probe.bind(new InetSocketAddress(InetAddress.getByName(properties.address()), properties.port()));
-		}
-		catch (IOException ex) {
-			throw new ListenerStartException(properties.address(), properties.port(), ex);
-		}
 	}
 
 	/**
@@ -133,8 +106,9 @@ class EchoServerConfiguration {
 
 	/**
 	 * Frame in, echo out, over Spring Integration's collaborating channel adapters. All on the
-	 * connection's reading thread: direct channels, no reply channel to wait on (an inbound
-	 * gateway's request-reply exchange cost two thirds of the per-line time in the profile).
+	 * connection's reading thread (its worker or its event loop): direct channels, no reply
+	 * channel to wait on (an inbound gateway's request-reply exchange cost two thirds of the
+	 * per-line time in the profile).
 	 */
 	@Bean
 	IntegrationFlow echoFlow(TcpReceivingChannelAdapter echoInbound, EchoHandler echoHandler,

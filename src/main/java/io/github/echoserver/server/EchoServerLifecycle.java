@@ -7,8 +7,8 @@ import org.apache.commons.logging.LogFactory;
 
 import io.github.echoserver.config.EchoProperties;
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.Ending;
 import io.github.echoserver.connections.TrackedConnection;
-import io.github.echoserver.protocol.ServerMessages;
 
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
@@ -88,14 +88,14 @@ public class EchoServerLifecycle implements SmartLifecycle {
 		int draining = this.registry.active();
 		logger.info("Draining " + draining + " connection(s), at most " + timeout.toMillis() + " ms");
 		for (TrackedConnection connection : this.registry.connections()) {
-			connection.getHandle().drain(ServerMessages.SHUTTING_DOWN);
+			connection.getHandle().drain();
 		}
 		awaitNoConnections(deadline);
 		int left = this.registry.active();
 		if (left > 0) {
 			logger.warn("Closing " + left + " connection(s) that did not finish draining in time");
 			for (TrackedConnection connection : this.registry.connections()) {
-				connection.getHandle().close();
+				connection.getHandle().end(Ending.DRAIN_TIMEOUT);
 			}
 		}
 		this.inbound.stop();

@@ -9,18 +9,14 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.jspecify.annotations.Nullable;
 
-import io.github.echoserver.config.Io;
-
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
- * {@code echo.mode: pooled}: a fixed pool of workers and a bounded queue.
- * <p>
- * Blocking: a worker serves one connection until it closes, so {@code size} clients are served
- * at once and {@code queueCapacity} more wait; the next one is refused with {@code server busy#}
- * by {@link RefuseConnectionPolicy} (the factory's own handling would log an ERROR and drop the
- * socket without a word, DESIGN.md §3 point 3). NIO: a worker handles one socket read at a
- * time; a read that finds the queue full is rejected and Spring Integration retries it.
+ * {@code echo.mode: pooled} with blocking I/O: a fixed pool of workers and a bounded queue. A
+ * worker serves one connection until it closes, so {@code size} clients are served at once and
+ * {@code queueCapacity} more wait; the next one is refused with {@code server busy#} by
+ * {@link RefuseConnectionPolicy} (the factory's own handling would log an ERROR and drop the
+ * socket without a word, DESIGN.md §3 point 3).
  */
 public sealed class PooledModel implements ConnectionModel permits SingleModel {
 
@@ -30,7 +26,7 @@ public sealed class PooledModel implements ConnectionModel permits SingleModel {
 
 	private final LongAdder rejected = new LongAdder();
 
-	public PooledModel(Io io, int size, int queueCapacity) {
+	public PooledModel(int size, int queueCapacity) {
 		this.queueCapacity = queueCapacity;
 		this.executor = new ThreadPoolTaskExecutor();
 		this.executor.setBeanName(WORKERS_NAME);
@@ -38,8 +34,7 @@ public sealed class PooledModel implements ConnectionModel permits SingleModel {
 		this.executor.setCorePoolSize(size);
 		this.executor.setMaxPoolSize(size);
 		this.executor.setQueueCapacity(queueCapacity);
-		this.executor.setRejectedExecutionHandler(countRejections(
-				(io == Io.BLOCKING) ? new RefuseConnectionPolicy() : new ThreadPoolExecutor.AbortPolicy()));
+		this.executor.setRejectedExecutionHandler(countRejections(new RefuseConnectionPolicy()));
 		this.executor.initialize();
 	}
 

@@ -1,21 +1,17 @@
 package io.github.echoserver.server;
 
-import io.github.echoserver.config.Io;
-
 /**
- * {@code echo.mode: single}: one worker. Blocking, it serves one client until that client
- * leaves while the others wait in the queue (the teaching server's behaviour); NIO, it is an
- * event loop that serves every connection line by line.
+ * {@code echo.mode: single} with blocking I/O: one worker serves one client until that client
+ * leaves, while the others wait in the queue (the teaching server's behaviour). With NIO the
+ * single model is one {@link EventLoop} instead ({@link EventLoopModel}).
  */
 public final class SingleModel extends PooledModel {
 
 	/**
-	 * @param io the I/O flavour
-	 * @param queueCapacity waiting connections (blocking; the connection limit bounds them) or
-	 * pending reads (NIO)
+	 * @param queueCapacity waiting connections; the connection limit bounds them
 	 */
-	public SingleModel(Io io, int queueCapacity) {
-		super(io, 1, queueCapacity);
+	public SingleModel(int queueCapacity) {
+		super(1, queueCapacity);
 	}
 
 }

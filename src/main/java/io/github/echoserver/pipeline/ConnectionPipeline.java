@@ -1,0 +1,345 @@
+package io.github.echoserver.pipeline;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import io.github.echoserver.connections.ConnectionHandle;
+import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.ConnectionState;
+import io.github.echoserver.connections.Ending;
+import io.github.echoserver.connections.TrackedConnection;
+import io.github.echoserver.protocol.FrameDecoder;
+import io.github.echoserver.protocol.LineTooLongException;
+import io.github.echoserver.protocol.TelnetInterrupt;
+
+import org.springframework.integration.ip.IpHeaders;
+import org.springframework.integration.ip.tcp.connection.TcpListener;
+import org.springframework.messaging.support.GenericMessage;
+
+/**
+ * One connection, everything but the socket (DESIGN.md §7). Read it top to bottom:
+ * <ol>
+ * <li>{@link #admit} takes the connection on, or refuses it ({@code echo.max-connections});</li>
+ * <li>{@link #received} runs the bytes of one read through the {@link Preamble} and the
+ * {@link FrameDecoder}, and hands each frame, as a message, to Spring Integration's
+ * {@link TcpListener} (the inbound channel adapter, then the echo handler, then the outbound
+ * channel adapter);</li>
+ * <li>{@link #reply} takes each reply back from the outbound adapter into the transport's
+ * {@link ReplySink}; the replies to one read are flushed together when it has been handled;</li>
+ * <li>{@link #end} is where every connection ends, for whatever {@link Ending}: the client's
+ * {@code server ...#} line, the log line, the counter and the close.</li>
+ * </ol>
+ * The transport calls the read side ({@link #received}, {@link #endOfStream},
+ * {@link #lost}) from one thread at a time; {@link #end} may come from any thread and takes
+ * effect once.
+ */
+public final class ConnectionPipeline {
+
+	private static final Log logger = LogFactory.getLog(ConnectionPipeline.class);
+
+	private final String connectionId;
+
+	private final String peer;
+
+	private final Preamble preamble;
+
+	private final FrameDecoder decoder;
+
+	private final boolean telnetAware;
+
+	private final int maxLineLength;
+
+	private final ConnectionRegistry registry;
+
+	private final ReplySink sink;
+
+	/** The one header a frame's message carries: the outbound adapter finds the connection by it. */
+	private final Map<String, Object> headers;
+
+	private final Consumer<byte[]> dispatch = this::dispatch;
+
+	private final AtomicBoolean ended = new AtomicBoolean();
+
+	private volatile @Nullable TcpListener listener;
+
+	private volatile @Nullable TrackedConnection tracked;
+
+	private volatile boolean draining;
+
+	/** Inside {@link #received}: replies wait for the flush at its end. */
+	private boolean reading;
+
+	ConnectionPipeline(String connectionId, String peer, Preamble preamble, FrameDecoder decoder,
+			boolean telnetAware, int maxLineLength, ConnectionRegistry registry, ReplySink sink) {
+		this.connectionId = connectionId;
+		this.peer = peer;
+		this.preamble = preamble;
+		this.decoder = decoder;
+		this.telnetAware = telnetAware;
+		this.maxLineLength = maxLineLength;
+		this.registry = registry;
+		this.sink = sink;
+		this.headers = Map.of(IpHeaders.CONNECTION_ID, connectionId);
+	}
+
+	/**
+	 * Spring Integration registers the inbound channel adapter with each new connection.
+	 * @param listener where frames go
+	 */
+	public void setListener(TcpListener listener) {
+		this.listener = listener;
+	}
+
+	/**
+	 * Admission: take the connection on unless {@code echo.max-connections} are open. Called by
+	 * the one accepting thread, so that the check and the count cannot race. A refused
+	 * connection (already counted) is ended by its transport, on its own thread, with
+	 * {@link Ending#TOO_MANY_CONNECTIONS}.
+	 * @param remoteAddress the client's address
+	 * @param remotePort the client's port
+	 * @param state waiting for a worker, or served from the start
+	 * @param handle how the registry, the timeouts and the drain reach this connection
+	 * @return whether it was admitted
+	 */
+	public boolean admit(String remoteAddress, int remotePort, ConnectionState state, ConnectionHandle handle) {
+		TrackedConnection admitted = this.registry.admit(this.connectionId, remoteAddress, remotePort, state, handle);
+		this.tracked = admitted;
+		return admitted != null;
+	}
+
+	/**
+	 * The bytes of one read: every complete frame goes to the listener, then the replies are
+	 * flushed together.
+	 * @param buffer what the transport read; not kept
+	 * @param offset where the bytes start
+	 * @param length how many there are
+	 */
+	public void received(byte[] buffer, int offset, int length) {
+		if (this.ended.get()) {
+			return;
+		}
+		TrackedConnection connection = this.tracked;
+		if (connection != null) {
+			connection.received(length);
+		}
+		int start = offset;
+		int count = length;
+		if (!this.preamble.isComplete()) {
+			int taken = this.preamble.consume(buffer, start, count);
+			start += taken;
+			count -= taken;
+		}
+		this.reading = true;
+		Ending ending;
+		try {
+			ending = (count > 0) ? decode(buffer, start, count, connection) : null;
+		}
+		finally {
+			this.reading = false;
+		}
+		if (ending != null) {
+			end(ending);
+		}
+		else {
+			this.sink.flush();
+		}
+	}
+
+	private @Nullable Ending decode(byte[] buffer, int offset, int length, @Nullable TrackedConnection connection) {
+		try {
+			int interrupt = this.telnetAware ? TelnetInterrupt.indexIn(buffer, offset, length) : -1;
+			if (interrupt >= 0) {
+				// Lines completed before the interrupt still get their replies.
+				this.decoder.decode(buffer, offset, interrupt - offset, this.dispatch);
+				return Ending.INTERRUPTED;
+			}
+			long before = this.decoder.frames();
+			this.decoder.decode(buffer, offset, length, this.dispatch);
+			if (connection != null) {
+				connection.unfinishedLine(this.decoder.hasPartialFrame(), this.decoder.frames() != before);
+			}
+			return null;
+		}
+		catch (LineTooLongException ex) {
+			return Ending.LINE_TOO_LONG;
+		}
+		catch (RuntimeException ex) {
+			return failed(ex);
+		}
+	}
+
+	/** One frame to Spring Integration: the inbound adapter, and through the flow, the echo. */
+	private void dispatch(byte[] frame) {
+		if (this.ended.get()) {
+			return;
+		}
+		TcpListener inbound = this.listener;
+		if (inbound == null) {
+			throw new IllegalStateException("No listener registered for connection " + this.connectionId);
+		}
+		inbound.onMessage(new GenericMessage<>(frame, this.headers));
+	}
+
+	/**
+	 * A reply from the outbound channel adapter. Within a read it waits for the read's flush; a
+	 * reply that comes on its own is flushed at once.
+	 * @param reply the bytes, in one array
+	 */
+	public void reply(byte[] reply) {
+		this.sink.write(reply, 0, reply.length);
+		TrackedConnection connection = this.tracked;
+		if (connection != null) {
+			connection.echoed(reply.length);
+		}
+		if (!this.reading) {
+			this.sink.flush();
+		}
+	}
+
+	/**
+	 * The client closed or half-closed its side: its unterminated last line is echoed, then the
+	 * connection ends ({@link Ending#SHUTTING_DOWN} once the drain has begun).
+	 */
+	public void endOfStream() {
+		if (this.ended.get()) {
+			return;
+		}
+		Ending ending = this.draining ? Ending.SHUTTING_DOWN : Ending.PEER_CLOSED;
+		this.reading = true;
+		try {
+			byte[] tail = this.decoder.finish();
+			if (tail != null) {
+				dispatch(tail);
+			}
+		}
+		catch (LineTooLongException ex) {
+			ending = Ending.LINE_TOO_LONG;
+		}
+		catch (RuntimeException ex) {
+			Ending failure = failed(ex);
+			ending = (failure != null) ? failure : ending;
+		}
+		finally {
+			this.reading = false;
+		}
+		end(ending);
+	}
+
+	/**
+	 * A read or a write failed: the client reset the connection, or it was closed under a blocked call.
+	 * @param failure what the transport caught
+	 */
+	public void lost(IOException failure) {
+		if (logger.isDebugEnabled() && !this.ended.get()) {
+			logger.debug("Connection from " + this.peer + " lost: " + failure);
+		}
+		end(Ending.CONNECTION_LOST);
+	}
+
+	/**
+	 * Replies wait for the client to read ({@code true}), or have all been written: the write
+	 * timeout runs meanwhile.
+	 * @param blocked whether the transport holds replies it could not write
+	 */
+	public void writeBlocked(boolean blocked) {
+		TrackedConnection connection = this.tracked;
+		if (connection != null) {
+			if (blocked) {
+				connection.writing();
+			}
+			else {
+				connection.written();
+			}
+		}
+	}
+
+	/** The drain has begun: reaching the end of the stream now ends with the bye line. */
+	public void startDrain() {
+		this.draining = true;
+	}
+
+	/** Whether the connection has ended (its line said, its close under way). */
+	public boolean isEnded() {
+		return this.ended.get();
+	}
+
+	/**
+	 * End the connection. The first ending wins: its line is written (after the replies to lines
+	 * already read, or only if the socket takes it now, see {@link Ending#repliesFirst()}), it is
+	 * logged and counted, and the transport closes. A later ending that does not wait for
+	 * replies still closes at once: a drained client that stopped reading is closed when the
+	 * shutdown timeout runs out.
+	 * @param ending why
+	 */
+	public void end(Ending ending) {
+		end(ending, null);
+	}
+
+	private void end(Ending ending, @Nullable Throwable cause) {
+		if (!this.ended.compareAndSet(false, true)) {
+			if (!ending.repliesFirst()) {
+				this.sink.close(false);
+			}
+			return;
+		}
+		log(ending, cause);
+		TrackedConnection connection = this.tracked;
+		if (connection != null) {
+			ending.count(this.registry, connection);
+		}
+		byte[] serverLine = ending.serverLine(this.maxLineLength);
+		if (serverLine != null) {
+			this.sink.write(serverLine, 0, serverLine.length);
+			if (connection != null) {
+				connection.sent(serverLine.length);
+			}
+		}
+		this.sink.flush();
+		this.sink.close(ending.repliesFirst());
+	}
+
+	/**
+	 * A failure while a frame was handled. After the connection has ended it is a consequence
+	 * (the outbound adapter no longer finds a closed connection), not a fault.
+	 */
+	private @Nullable Ending failed(RuntimeException ex) {
+		if (this.ended.get()) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Connection from " + this.peer + " was closed while a line was handled: " + ex);
+			}
+			return null;
+		}
+		end(Ending.INTERNAL_ERROR, ex);
+		return null;
+	}
+
+	private void log(Ending ending, @Nullable Throwable cause) {
+		switch (ending.level()) {
+			case ERROR -> logger.error(describe(ending), cause);
+			case WARN -> logger.warn(describe(ending));
+			case INFO -> {
+				if (logger.isInfoEnabled()) {
+					logger.info(describe(ending));
+				}
+			}
+			default -> {
+				if (logger.isDebugEnabled()) {
+					logger.debug(describe(ending));
+				}
+			}
+		}
+	}
+
+	private String describe(Ending ending) {
+		String what = (ending == Ending.LINE_TOO_LONG)
+				? ending.description() + " (max " + this.maxLineLength + " bytes)" : ending.description();
+		return "Closing connection from " + this.peer + ": " + what;
+	}
+
+}

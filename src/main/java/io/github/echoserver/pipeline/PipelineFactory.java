@@ -1,0 +1,37 @@
+package io.github.echoserver.pipeline;
+
+import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.protocol.Framing;
+
+/**
+ * Builds the {@link ConnectionPipeline} of each new connection from the settings every
+ * connection shares ({@code echo.framing}, {@code echo.max-line-length}) and the registry.
+ */
+public final class PipelineFactory {
+
+	private final ConnectionRegistry registry;
+
+	private final Framing framing;
+
+	private final int maxLineLength;
+
+	public PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength) {
+		this.registry = registry;
+		this.framing = framing;
+		this.maxLineLength = maxLineLength;
+	}
+
+	/**
+	 * A pipeline for one connection.
+	 * @param connectionId the Spring Integration connection id, which its messages carry
+	 * @param peer the client's address and port, for log lines
+	 * @param sink the transport's write side
+	 * @return a new pipeline, not yet admitted
+	 */
+	public ConnectionPipeline create(String connectionId, String peer, ReplySink sink) {
+		// Telnet's interrupt only means something to line framing; raw framing passes every byte.
+		return new ConnectionPipeline(connectionId, peer, Preamble.NONE, this.framing.newDecoder(this.maxLineLength),
+				this.framing == Framing.LINE, this.maxLineLength, this.registry, sink);
+	}
+
+}

@@ -1,0 +1,39 @@
+package io.github.echoserver.server;
+
+import java.net.Socket;
+
+import org.jspecify.annotations.Nullable;
+
+import io.github.echoserver.connections.ConnectionState;
+import io.github.echoserver.connections.Ending;
+import io.github.echoserver.pipeline.PipelineFactory;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.integration.ip.tcp.connection.TcpNetConnection;
+import org.springframework.integration.ip.tcp.connection.TcpNetConnectionSupport;
+
+/**
+ * Spring Integration's hook for creating blocking connections, called on the accepting thread
+ * for every new socket: it builds an {@link EchoNetConnection} and admits it as waiting for a
+ * worker, or refuses it with {@code server busy#} when {@code echo.max-connections} are open.
+ */
+final class EchoNetConnectionSupport implements TcpNetConnectionSupport {
+
+	private final PipelineFactory pipelines;
+
+	EchoNetConnectionSupport(PipelineFactory pipelines) {
+		this.pipelines = pipelines;
+	}
+
+	@Override
+	public TcpNetConnection createNewConnection(Socket socket, boolean server, boolean lookupHost,
+			@Nullable ApplicationEventPublisher publisher, @Nullable String factoryName) {
+		EchoNetConnection connection = new EchoNetConnection(socket, publisher, factoryName, this.pipelines);
+		if (!connection.pipeline()
+			.admit(connection.getHostAddress(), connection.getPort(), ConnectionState.WAITING, connection)) {
+			connection.end(Ending.TOO_MANY_CONNECTIONS);
+		}
+		return connection;
+	}
+
+}

@@ -1,0 +1,183 @@
+package io.github.echoserver.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * One thread with one selector that owns the NIO connections assigned to it: it reads them,
+ * runs their lines through the pipeline and the flow, and writes the replies, all on its own
+ * thread and without a hand-off per read (the model Netty uses). Other threads reach a
+ * connection by handing its loop a task ({@link #execute}), so a connection's state is only
+ * ever touched by its loop.
+ */
+final class EventLoop implements Runnable {
+
+	private static final Log logger = LogFactory.getLog(EventLoop.class);
+
+	/** One read's worth; shared by the loop's connections, so an idle connection holds none. */
+	private static final int READ_BUFFER_SIZE = 16 * 1024;
+
+	private final Selector selector;
+
+	private final Thread thread;
+
+	private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+
+	/** A wake-up is pending: further tasks need not wake the selector again. */
+	private final AtomicBoolean wakeupPending = new AtomicBoolean();
+
+	private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_SIZE);
+
+	private final ReplyBatch replies = new ReplyBatch();
+
+	private final LongAdder passes = new LongAdder();
+
+	private volatile boolean running = true;
+
+	private volatile boolean busy;
+
+	EventLoop(String name) {
+		try {
+			this.selector = Selector.open();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot open a selector for " + name, ex);
+		}
+		this.thread = new Thread(this, name);
+		this.thread.setDaemon(true);
+	}
+
+	void start() {
+		this.thread.start();
+	}
+
+	@Override
+	public void run() {
+		while (this.running) {
+			try {
+				this.selector.select(this::process);
+				this.wakeupPending.set(false);
+				this.busy = true;
+				runTasks();
+			}
+			catch (IOException | RuntimeException ex) {
+				// A failure belongs to one connection, which has ended by now; the loop serves on.
+				logger.error("Event loop " + this.thread.getName() + " carries on after an unexpected failure", ex);
+			}
+			finally {
+				this.busy = false;
+				this.passes.increment();
+			}
+		}
+		closeSelector();
+	}
+
+	private void process(SelectionKey key) {
+		this.busy = true;
+		EchoNioConnection connection = (EchoNioConnection) key.attachment();
+		try {
+			int ready = key.readyOps();
+			if ((ready & SelectionKey.OP_WRITE) != 0) {
+				connection.onWritable();
+			}
+			if ((ready & SelectionKey.OP_READ) != 0 && key.isValid()) {
+				connection.onReadable();
+			}
+		}
+		catch (CancelledKeyException ex) {
+			// Closed while its turn came: nothing left to do for it.
+		}
+	}
+
+	private void runTasks() {
+		Runnable task;
+		while ((task = this.tasks.poll()) != null) {
+			task.run();
+		}
+	}
+
+	/**
+	 * Run {@code task} on this loop's thread: at once if called from it, else at its next pass.
+	 * @param task a short task that does not block
+	 */
+	void execute(Runnable task) {
+		if (inLoop()) {
+			task.run();
+			return;
+		}
+		this.tasks.add(task);
+		if (this.wakeupPending.compareAndSet(false, true)) {
+			this.selector.wakeup();
+		}
+	}
+
+	boolean inLoop() {
+		return Thread.currentThread() == this.thread;
+	}
+
+	Selector selector() {
+		return this.selector;
+	}
+
+	ByteBuffer readBuffer() {
+		return this.readBuffer;
+	}
+
+	ReplyBatch replies() {
+		return this.replies;
+	}
+
+	/** Whether the loop is handling events now rather than waiting for them. */
+	boolean isBusy() {
+		return this.busy;
+	}
+
+	/** Tasks handed to the loop and not run yet. */
+	int pendingTasks() {
+		return this.tasks.size();
+	}
+
+	/** Passes through the loop: each one select and what it found. */
+	long passes() {
+		return this.passes.sum();
+	}
+
+	/**
+	 * Stop after the current pass, closing the selector (and with it the registrations).
+	 * @param timeoutMillis how long to wait for the thread to end
+	 */
+	void shutdown(long timeoutMillis) {
+		this.running = false;
+		this.selector.wakeup();
+		if (inLoop()) {
+			return;
+		}
+		try {
+			this.thread.join(timeoutMillis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void closeSelector() {
+		try {
+			this.selector.close();
+		}
+		catch (IOException ex) {
+			logger.debug("Closing the selector of " + this.thread.getName() + " failed: " + ex);
+		}
+	}
+
+}
