@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.server.ConnectionModel;
+import io.github.echoserver.server.EventLoopModel;
 
 /**
  * The {@code echo.*} meters of DESIGN.md §5 and {@code executor.*{name="echo-workers"}}.
@@ -74,6 +75,32 @@ public class EchoMetrics implements MeterBinder {
 		if (pool != null) {
 			new ExecutorServiceMetrics(pool, ConnectionModel.WORKERS_NAME, Tags.empty()).bindTo(meters);
 		}
+		else if (this.model instanceof EventLoopModel) {
+			bindEventLoops(meters);
+		}
+	}
+
+	/**
+	 * The event loops under the executor meters' names, so that one dashboard serves both I/O
+	 * kinds: every loop is a thread of the pool, {@code active} those handling events now.
+	 */
+	private void bindEventLoops(MeterRegistry meters) {
+		Tags name = Tags.of("name", ConnectionModel.WORKERS_NAME);
+		ConnectionModel loops = this.model;
+		Gauge.builder("executor.pool.core", loops, (it) -> it.state().coreSize())
+			.tags(name)
+			.baseUnit("threads")
+			.register(meters);
+		Gauge.builder("executor.pool.max", loops, (it) -> it.state().maxSize()).tags(name).baseUnit("threads").register(meters);
+		Gauge.builder("executor.pool.size", loops, (it) -> it.state().poolSize())
+			.tags(name)
+			.baseUnit("threads")
+			.register(meters);
+		Gauge.builder("executor.active", loops, (it) -> it.state().activeThreads())
+			.tags(name)
+			.baseUnit("threads")
+			.register(meters);
+		Gauge.builder("executor.queued", loops, (it) -> it.state().queued()).tags(name).baseUnit("tasks").register(meters);
 	}
 
 }

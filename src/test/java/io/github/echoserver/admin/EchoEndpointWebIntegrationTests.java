@@ -100,10 +100,15 @@ class EchoEndpointWebIntegrationTests {
 			assertThat(echo.at("/listening/port").asInt()).isEqualTo(this.server.tcpPort()).isPositive();
 			assertThat(echo.at("/listening/since").isString()).as("listening.since is set").isTrue();
 			assertThat(echo.at("/connections/limit").asInt()).isEqualTo(10000);
-			assertThat(echo.at("/pool/kind").asString()).isEqualTo("thread-pool");
+			// Blocking: 8 workers and a queue of 64 waiting clients; nio: 8 event loops and no queue.
+			boolean blocking = "blocking".equals(this.io);
+			assertThat(echo.at("/pool/kind").asString()).isEqualTo(blocking ? "thread-pool" : "event-loop");
 			assertThat(echo.at("/pool/coreSize").asInt()).isEqualTo(8);
 			assertThat(echo.at("/pool/maxSize").asInt()).isEqualTo(8);
-			assertThat(echo.at("/pool/queueCapacity").asInt()).isEqualTo(64);
+			assertThat(echo.at("/pool/queueCapacity").isNull()).isEqualTo(!blocking);
+			if (blocking) {
+				assertThat(echo.at("/pool/queueCapacity").asInt()).isEqualTo(64);
+			}
 			assertThat(echo.at("/pool").propertyNames()).contains("poolSize", "activeThreads", "largestPoolSize",
 					"queued", "completedTasks", "rejectedTasks");
 			assertThat(echo.at("/traffic").propertyNames()).contains("linesEchoed", "bytesIn", "bytesOut");

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
@@ -134,6 +135,32 @@ class DrainTests {
 
 			assertThat(text(served.readToEnd())).isEqualTo(BYE);
 			assertThat(text(waiting.readToEnd())).isEqualTo(BYE);
+		}
+	}
+
+	/**
+	 * A client that is still waiting for a worker has already sent lines; no worker will ever
+	 * read them, so the drain reads and answers them itself before the bye line. (On loopback a
+	 * write has reached the server's socket when it returns.)
+	 */
+	@Test
+	void answersTheLinesOfAClientStillWaitingForAPooledWorker() {
+		try (RunningServer server = start("echo.mode=pooled", "echo.io=blocking", "echo.pool.size=1");
+				EchoClient served = server.connect();
+				EchoClient waiting = server.connect()) {
+			assertEchoes(served, "served");
+			waiting.sendLine("sent while waiting");
+			waiting.sendLine("and another");
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(server.stateOf(waiting)).contains(ConnectionState.WAITING));
+			ConnectionRegistry registry = server.registry();
+
+			server.close();
+
+			assertThat(text(served.readToEnd())).isEqualTo(BYE);
+			assertThat(text(waiting.readToEnd())).isEqualTo(
+					"server echo# sent while waiting\r\nserver echo# and another\r\n" + BYE);
+			assertThat(registry.linesEchoed()).isEqualTo(3);
 		}
 	}
 
