@@ -8,6 +8,7 @@ import io.github.echoserver.pipeline.PipelineFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.integration.config.IntegrationManagementConfigurer;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
 import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
@@ -97,6 +98,20 @@ class EchoServerConfiguration {
 	@Bean
 	IdGenerator integrationIdGenerator() {
 		return new IdGenerators.SimpleIncrementingIdGenerator();
+	}
+
+	/**
+	 * Spring Integration's management without per-message instruments. Boot's default times every
+	 * channel send and every handler call with Micrometer (four timers per echoed line here) and
+	 * checks whether to log each message; the server counts lines and bytes itself
+	 * ({@code echo.lines}, {@code echo.bytes.*}), so the per-line path needs neither. Declaring
+	 * this bean is Boot's documented way to take over the management configuration.
+	 */
+	@Bean(IntegrationManagementConfigurer.MANAGEMENT_CONFIGURER_NAME)
+	static IntegrationManagementConfigurer integrationManagementConfigurer() {
+		IntegrationManagementConfigurer configurer = new IntegrationManagementConfigurer();
+		configurer.setDefaultLoggingEnabled(false);
+		return configurer;
 	}
 
 	@Bean
