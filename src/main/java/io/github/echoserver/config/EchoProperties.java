@@ -16,7 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param address bind address of the TCP listener; {@code 0.0.0.0} listens on every interface
  * @param port TCP port of the listener, 0 to 65535; 0 picks a free port, which is logged and reported
  * @param mode concurrency model: {@code single}, {@code per-connection} or {@code pooled}
- * @param io connection factory flavour: {@code blocking} (TcpNet) or {@code nio} (TcpNio);
+ * @param io connection factory flavour: {@code blocking} (TcpNet) or {@code nio} (event loops);
  * {@code per-connection} needs {@code blocking}
  * @param virtualThreads give each connection a virtual thread instead of a platform thread;
  * {@code per-connection} mode only, Java 21 or later
@@ -112,10 +112,10 @@ public record EchoProperties(
 	 * The worker pool of the {@code pooled} model.
 	 *
 	 * @param size worker threads; with {@code blocking} each serves one connection until it
-	 * closes, with {@code nio} they serve every connection line by line
+	 * closes, with {@code nio} they are event loops that each serve the connections assigned to
+	 * them; about the number of cores suits {@code nio}
 	 * @param queueCapacity connections waiting for a worker ({@code blocking}, beyond it
-	 * {@code server busy#}) or socket reads waiting for a worker ({@code nio}, beyond it the read
-	 * is retried shortly)
+	 * {@code server busy#}); {@code nio} does not queue, so it does not apply there
 	 */
 	public record Pool(@DefaultValue("8") int size, @DefaultValue("64") int queueCapacity) {
 
