@@ -11,7 +11,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * The {@code echo.*} properties: the contract of DESIGN.md §4. Defaults live here, so the jar
  * behaves the same from any working directory; the top-level {@code application.yml} repeats them
  * for users to edit. Invalid values and combinations fail at bind time with an
- * {@link InvalidEchoPropertyException} naming the property.
+ * {@link InvalidEchoPropertyException} naming the property; values that do not even parse (a
+ * duration, number or boolean) are reported in the same one line by
+ * {@link UnreadableValueFailureAnalyzer}.
  *
  * @param address bind address of the TCP listener; {@code 0.0.0.0} listens on every interface
  * @param port TCP port of the listener, 0 to 65535; 0 picks a free port, which is logged and reported
