@@ -50,7 +50,7 @@ class EchoPropertiesTests {
 			assertThat(properties.maxLineLength()).isEqualTo(8192);
 			assertThat(properties.maxConnections()).isEqualTo(10000);
 			assertThat(properties.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
-			assertThat(properties.backlog()).isEqualTo(128);
+			assertThat(properties.backlog()).isEqualTo(4096);
 			assertThat(properties.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
 		});
 	}
