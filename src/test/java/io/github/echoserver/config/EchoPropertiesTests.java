@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import io.github.echoserver.EchoServerApplication;
 import io.github.echoserver.protocol.Framing;
@@ -48,7 +50,7 @@ class EchoPropertiesTests {
 			assertThat(properties.maxLineLength()).isEqualTo(8192);
 			assertThat(properties.maxConnections()).isEqualTo(10000);
 			assertThat(properties.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
-			assertThat(properties.backlog()).isEqualTo(128);
+			assertThat(properties.backlog()).isEqualTo(4096);
 			assertThat(properties.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
 		});
 	}
@@ -145,6 +147,27 @@ class EchoPropertiesTests {
 		assertThat(invalidProperty(failure)).isEqualTo("echo.idle-timeout");
 	}
 
+	@ParameterizedTest(name = "{0}={1}")
+	@CsvSource(delimiter = '|', textBlock = """
+			echo.idle-timeout          | banana | a duration such as 30s, 5m or 0
+			echo.line-timeout          | 30 sec | a duration such as 30s, 5m or 0
+			echo.write-timeout         | soon   | a duration such as 30s, 5m or 0
+			echo.shutdown-timeout      | 10x    | a duration such as 30s, 5m or 0
+			echo.port                  | http   | a whole number
+			echo.backlog               | 1.5    | a whole number
+			echo.max-line-length       | 8k     | a whole number
+			echo.max-connections       | lots   | a whole number
+			echo.pool.size             | eight  | a whole number
+			echo.pool.queue-capacity   | 1e3    | a whole number
+			echo.virtual-threads       | maybe  | true or false
+			""")
+	void unparsableValueStopsStartupWithOneLine(String property, String value, String allowed,
+			CapturedOutput output) {
+		assertStartupFailsNaming(output, property, property + "=" + value);
+		assertThat(failureDescription(output))
+			.isEqualTo("Invalid value '" + value + "' for " + property + ": " + allowed);
+	}
+
 	/**
 	 * Start the whole application with {@code properties} on free ports, expect it to fail, and
 	 * check that both the exception and Boot's failure report name {@code property}.
@@ -173,6 +196,13 @@ class EchoPropertiesTests {
 	private static String failureReport(CapturedOutput output) {
 		String all = output.toString();
 		return all.substring(all.lastIndexOf("APPLICATION FAILED TO START"));
+	}
+
+	/** The description of the last failure report: the text between "Description:" and "Action:". */
+	private static String failureDescription(CapturedOutput output) {
+		String report = failureReport(output);
+		return report.substring(report.indexOf("Description:") + "Description:".length(), report.indexOf("Action:"))
+			.strip();
 	}
 
 	/** The messages of the whole cause chain, one per line. */
