@@ -109,8 +109,14 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	@Override
 	public void send(Message<?> message) {
 		byte[] reply = (byte[]) message.getPayload();
-		// The socket belongs to the loop: a reply from any other thread is written there.
-		this.loop.execute(() -> this.pipeline.reply(reply));
+		// The socket belongs to the loop: a reply from any other thread is written there. (The
+		// flow's replies come on the loop itself; tested first so they cost no task object.)
+		if (this.loop.inLoop()) {
+			this.pipeline.reply(reply);
+		}
+		else {
+			this.loop.execute(() -> this.pipeline.reply(reply));
+		}
 	}
 
 	@Override
