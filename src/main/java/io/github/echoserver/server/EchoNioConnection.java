@@ -86,6 +86,11 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	// Read side, on the loop
 
 	void onReadable() {
+		readOnce();
+	}
+
+	/** One read into the pipeline; returns the bytes read, 0 when none had arrived, or -1 when reading is over. */
+	private int readOnce() {
 		ByteBuffer buffer = this.loop.readBuffer();
 		buffer.clear();
 		int n;
@@ -94,7 +99,7 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 		}
 		catch (IOException ex) {
 			this.pipeline.lost(ex);
-			return;
+			return -1;
 		}
 		if (n > 0) {
 			this.pipeline.received(buffer.array(), 0, n);
@@ -102,6 +107,7 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 		else if (n < 0) {
 			this.pipeline.endOfStream();
 		}
+		return n;
 	}
 
 	// Write side, on the loop
@@ -288,26 +294,11 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	 */
 	private void drainNow() {
 		this.pipeline.startDrain();
-		ByteBuffer buffer = this.loop.readBuffer();
-		while (this.pending == null && this.channel.isOpen() && !this.pipeline.isEnded()) {
-			buffer.clear();
-			int n;
-			try {
-				n = this.channel.read(buffer);
-			}
-			catch (IOException ex) {
-				this.pipeline.lost(ex);
-				return;
-			}
-			if (n == 0) {
-				break;
-			}
-			if (n < 0) {
-				this.pipeline.endOfStream();
-				return;
-			}
-			this.pipeline.received(buffer.array(), 0, n);
+		int n = 1;
+		while (n > 0 && this.pending == null && this.channel.isOpen() && !this.pipeline.isEnded()) {
+			n = readOnce();
 		}
+		// Ended already if the client closed meanwhile (then with the bye line too).
 		this.pipeline.end(Ending.SHUTTING_DOWN);
 	}
 
