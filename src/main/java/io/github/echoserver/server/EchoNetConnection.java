@@ -158,16 +158,23 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 		this.pipeline.reply((byte[]) message.getPayload());
 	}
 
+	/**
+	 * Buffered; a write that fills the buffer reaches the socket and may block on a client that
+	 * does not read, so it is watched by the write timeout like a flush.
+	 */
 	@Override
 	public void write(byte[] bytes, int offset, int length) {
 		this.writeLock.lock();
 		try {
-			output().write(bytes, offset, length);
+			OutputStream out = output();
+			this.pipeline.writeBlocked(true);
+			out.write(bytes, offset, length);
 		}
 		catch (IOException ex) {
 			this.pipeline.lost(ex);
 		}
 		finally {
+			this.pipeline.writeBlocked(false);
 			this.writeLock.unlock();
 		}
 	}
@@ -180,13 +187,13 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 			if (out != null && !this.socket.isClosed()) {
 				this.pipeline.writeBlocked(true);
 				out.flush();
-				this.pipeline.writeBlocked(false);
 			}
 		}
 		catch (IOException ex) {
 			this.pipeline.lost(ex);
 		}
 		finally {
+			this.pipeline.writeBlocked(false);
 			this.writeLock.unlock();
 		}
 	}
