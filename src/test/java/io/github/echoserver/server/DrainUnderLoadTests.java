@@ -28,6 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.github.echoserver.EchoServerApplication;
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.testing.DrainLog;
 import io.github.echoserver.testing.RunningServer;
 
 import org.springframework.boot.test.system.CapturedOutput;
@@ -42,9 +43,9 @@ import static org.awaitility.Awaitility.await;
  * to k-1, in order, byte for byte: no line the server read is left unanswered or answered out of
  * turn, no partial line is answered), then exactly {@code server bye# shutting down}, then the
  * end of the stream; that the replies the clients got are exactly the lines the server counts as
- * echoed; and that the drain ends within {@code echo.shutdown-timeout}. First with the context
- * closed in this JVM (the path SIGTERM takes), then with a real SIGTERM to the application started
- * as a child JVM, which must exit with status 143 in time.
+ * echoed; and that the drain ends before {@code echo.shutdown-timeout} (it does not log that it
+ * ran into it). First with the context closed in this JVM (the path SIGTERM takes), then with a
+ * real SIGTERM to the application started as a child JVM, which must exit with status 143.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class DrainUnderLoadTests {
@@ -57,10 +58,14 @@ class DrainUnderLoadTests {
 	/** Replies every client must have had before the drain starts: all 200 are being served. */
 	private static final int REPLIES_BEFORE_DRAIN = 20;
 
-	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+	/** The default: far longer than the drain of 200 clients takes, even on a busy machine. */
+	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
-	/** What a child JVM may take on top of the drain to stop Tomcat and exit. */
-	private static final Duration EXIT_MARGIN = Duration.ofSeconds(5);
+	/**
+	 * How long to wait for the child JVM to exit after SIGTERM: the drain's bound and then some,
+	 * yet short of the 30 s hang of DESIGN.md §3 point 6 (an executor waiting for its tasks).
+	 */
+	private static final Duration EXIT_WAIT = Duration.ofSeconds(25);
 
 	private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -70,8 +75,6 @@ class DrainUnderLoadTests {
 	private static final int SIGTERM_EXIT_STATUS = 143;
 
 	private static final Pattern LISTENING = Pattern.compile("Echo server listening on 127\\.0\\.0\\.1:(\\d+) ");
-
-	private static final Pattern DRAINED = Pattern.compile("Drained (\\d+) connection\\(s\\) in (\\d+) ms");
 
 	@ParameterizedTest(name = "io={0}")
 	@ValueSource(strings = { "blocking", "nio" })
@@ -99,7 +102,8 @@ class DrainUnderLoadTests {
 		finally {
 			server.close();
 		}
-		assertThat(drain).as("context close").isLessThan(SHUTDOWN_TIMEOUT);
+		assertThat(drained(output.getAll())).as("the drain's last log line").contains("Drained " + CLIENTS + " ");
+		assertThat(output.getAll()).doesNotContain(DrainLog.TIMED_OUT);
 		assertThat(registry.active()).isZero();
 		assertThat(output.getAll().lines().filter((line) -> line.contains(" ERROR ")))
 			.as("lines logged at ERROR")
@@ -127,9 +131,9 @@ class DrainUnderLoadTests {
 
 				long started = System.nanoTime();
 				child.toHandle().destroy(); // SIGTERM
-				boolean exited = child.waitFor(SHUTDOWN_TIMEOUT.plus(EXIT_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+				boolean exited = child.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
 				Duration exit = Duration.ofNanos(System.nanoTime() - started);
-				assertThat(exited).as("exited within shutdown-timeout + " + EXIT_MARGIN.toSeconds() + " s").isTrue();
+				assertThat(exited).as("the child exited (waited up to " + EXIT_WAIT.toSeconds() + " s)").isTrue();
 
 				clients.awaitAllEnded(WAIT);
 				output.awaitEnd(WAIT);
@@ -138,6 +142,7 @@ class DrainUnderLoadTests {
 				assertThat(child.exitValue()).as("exit status").isEqualTo(SIGTERM_EXIT_STATUS);
 				clients.assertEachGotAPrefixOfItsLinesThenBye();
 				assertThat(output.drained()).as("the drain's last log line").contains("Drained " + CLIENTS + " ");
+				assertThat(output.lines()).noneMatch((line) -> line.contains(DrainLog.TIMED_OUT));
 				assertThat(output.lines().stream().filter((line) -> line.contains(" ERROR ")))
 					.as("lines logged at ERROR")
 					.isEmpty();
@@ -208,12 +213,7 @@ class DrainUnderLoadTests {
 
 		/** The drain's summary line, e.g. "Drained 200 connection(s) in 40 ms". */
 		String drained() {
-			return this.lines.stream()
-				.map(DRAINED::matcher)
-				.filter(Matcher::find)
-				.map(Matcher::group)
-				.findFirst()
-				.orElse("no drain logged");
+			return DrainUnderLoadTests.drained(String.join("\n", this.lines));
 		}
 
 	}
@@ -455,6 +455,12 @@ class DrainUnderLoadTests {
 			this.selector.close();
 		}
 
+	}
+
+	/** The drain's summary line in {@code log}, e.g. "Drained 200 connection(s) in 40 ms". */
+	private static String drained(String log) {
+		Matcher drained = DrainLog.DRAINED.matcher(log);
+		return drained.find() ? drained.group() : "no drain logged";
 	}
 
 	private static String text(byte[] bytes) {
