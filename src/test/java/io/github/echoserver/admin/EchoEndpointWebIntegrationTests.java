@@ -22,6 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
+import static io.github.echoserver.testing.Bytes.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -206,7 +207,7 @@ class EchoEndpointWebIntegrationTests {
 					.delete("/actuator/echo/connections/" + URLEncoder.encode(id, StandardCharsets.UTF_8));
 
 				assertThat(response.statusCode()).isEqualTo(204);
-				assertThat(new String(victim.readToEnd(), StandardCharsets.UTF_8))
+				assertThat(text(victim.readToEnd()))
 					.isEqualTo("server bye# closed by administrator\r\n");
 				bystander.sendLine("after");
 				assertThat(bystander.readLine()).isEqualTo(PREFIX + "after");

@@ -26,6 +26,8 @@ import io.github.echoserver.testing.RunningServer;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import static io.github.echoserver.testing.Bytes.text;
+import static io.github.echoserver.testing.Echoes.assertEchoes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
@@ -179,16 +181,6 @@ class DrainTests {
 		try (Socket socket = new Socket()) {
 			socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
 		}
-	}
-
-	private static void assertEchoes(EchoClient client, String line) {
-		client.sendLine(line);
-		assertThat(client.readLine()).isEqualTo("server echo# " + line);
-	}
-
-
-	private static String text(byte[] bytes) {
-		return new String(bytes, StandardCharsets.UTF_8);
 	}
 
 }

@@ -34,6 +34,7 @@ import io.github.echoserver.testing.RunningServer;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import static io.github.echoserver.testing.Bytes.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -461,10 +462,6 @@ class DrainUnderLoadTests {
 	private static String drained(String log) {
 		Matcher drained = DrainLog.DRAINED.matcher(log);
 		return drained.find() ? drained.group() : "no drain logged";
-	}
-
-	private static String text(byte[] bytes) {
-		return new String(bytes, StandardCharsets.UTF_8);
 	}
 
 }

@@ -1,6 +1,5 @@
 package io.github.echoserver.server;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +16,9 @@ import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
+import static io.github.echoserver.testing.Bytes.text;
+import static io.github.echoserver.testing.Echoes.assertEchoes;
+import static io.github.echoserver.testing.Echoes.echoes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -211,20 +213,6 @@ class LimitsTests {
 			}
 		}
 
-	}
-
-	private static void assertEchoes(EchoClient client, String line) {
-		client.sendLine(line);
-		assertThat(client.readLine()).isEqualTo("server echo# " + line);
-	}
-
-	private static boolean echoes(EchoClient client, String line) {
-		client.sendLine(line);
-		return client.readLine().equals("server echo# " + line);
-	}
-
-	private static String text(byte[] bytes) {
-		return new String(bytes, StandardCharsets.UTF_8);
 	}
 
 }

@@ -1,7 +1,6 @@
 package io.github.echoserver.server;
 
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +14,8 @@ import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
+import static io.github.echoserver.testing.Bytes.text;
+import static io.github.echoserver.testing.Echoes.assertEchoes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -52,7 +53,7 @@ class PooledModelTests {
 				assertThat(echo.path("pool").path("activeThreads").asInt()).isEqualTo(2);
 
 				try (EchoClient fourth = server.connect()) {
-					String refusal = new String(fourth.readToEnd(), StandardCharsets.UTF_8);
+					String refusal = text(fourth.readToEnd());
 					assertThat(refusal).startsWith("server busy# ").endsWith("\r\n");
 					assertThat(refusal.lines()).hasSize(1);
 				}
@@ -104,12 +105,6 @@ class PooledModelTests {
 			}
 		}
 	}
-
-	private static void assertEchoes(EchoClient client, String line) {
-		client.sendLine(line);
-		assertThat(client.readLine()).isEqualTo("server echo# " + line);
-	}
-
 
 	private static JsonNode json(HttpResponse<String> response) {
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

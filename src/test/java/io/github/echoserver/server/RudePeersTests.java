@@ -37,6 +37,10 @@ import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.LogCapture;
 import io.github.echoserver.testing.RunningServer;
 
+import static io.github.echoserver.testing.Bytes.concat;
+import static io.github.echoserver.testing.Bytes.text;
+import static io.github.echoserver.testing.Echoes.assertEchoes;
+import static io.github.echoserver.testing.Echoes.echoes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -760,28 +764,6 @@ class RudePeersTests {
 	/** Awaitility polling every 10 ms from the start, for at most {@link #WAIT}. */
 	private static ConditionFactory eventually() {
 		return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
-	}
-
-	private static void assertEchoes(EchoClient client, String line) {
-		client.sendLine(line);
-		assertThat(client.readLine()).isEqualTo(PREFIX + line);
-	}
-
-	private static boolean echoes(EchoClient client, String line) {
-		client.sendLine(line);
-		return client.readLine().equals(PREFIX + line);
-	}
-
-	private static byte[] concat(byte[]... parts) {
-		ByteArrayOutputStream all = new ByteArrayOutputStream();
-		for (byte[] part : parts) {
-			all.writeBytes(part);
-		}
-		return all.toByteArray();
-	}
-
-	private static String text(byte[] bytes) {
-		return new String(bytes, StandardCharsets.UTF_8);
 	}
 
 }
