@@ -1,8 +1,6 @@
 package io.github.echoserver.server;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -10,22 +8,13 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
-
-import javax.management.JMException;
-import javax.management.ObjectName;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
@@ -38,6 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.testing.EchoClient;
+import io.github.echoserver.testing.ProcessProbe;
 import io.github.echoserver.testing.RunningServer;
 
 import org.springframework.boot.test.system.CapturedOutput;
@@ -99,7 +89,7 @@ class FloodTests {
 
 	/**
 	 * How long after the client has read the last refusal a server socket of a refused
-	 * connection may still be in a TCP conversation (see {@link #serverSockets(int)}).
+	 * connection may still be in a TCP conversation (see {@link ProcessProbe#serverSockets(int)}).
 	 */
 	private static final Duration SERVER_CLOSE_BOUND = Duration.ofSeconds(10);
 
@@ -130,7 +120,7 @@ class FloodTests {
 	@Timeout(value = 120, unit = TimeUnit.SECONDS)
 	void refusesTheExtraConnectionsOfABurstPromptlyAndReturnsToTheBaseline(String io, CapturedOutput output)
 			throws Exception {
-		long openFilesLimit = openFilesLimit();
+		long openFilesLimit = ProcessProbe.openFilesLimit();
 		Assumptions.assumeTrue(openFilesLimit >= FDS_NEEDED, () -> "The burst needs about " + FDS_NEEDED
 				+ " open files in this JVM (both ends of the connections), the limit is " + openFilesLimit);
 		// Blocking: a thread per connection, so that only max-connections refuses (a pool would
@@ -144,7 +134,7 @@ class FloodTests {
 			// The baseline: what the server holds once the warm-up is over, which is no more
 			// than right after startup (threads aside: pools start their threads on demand).
 			Usage baseline = settle(server, (now) -> {
-				assertThat(now.fds()).as(() -> "fds after the warm-up " + Usage.fdKinds())
+				assertThat(now.fds()).as(() -> "fds after the warm-up " + ProcessProbe.fdKinds())
 					.isLessThanOrEqualTo(startup.fds() + FD_TOLERANCE);
 				assertThat(now.connections()).as("connection objects still reachable after the warm-up").isZero();
 			});
@@ -160,9 +150,9 @@ class FloodTests {
 				.isLessThanOrEqualTo(MAX_CONNECTIONS);
 
 			Usage end = settle(server, (now) -> {
-				assertThat(now.fds()).as(() -> "open file descriptors " + Usage.fdKinds())
+				assertThat(now.fds()).as(() -> "open file descriptors " + ProcessProbe.fdKinds())
 					.isLessThanOrEqualTo(baseline.fds() + FD_TOLERANCE);
-				assertThat(now.threads()).as(() -> "live threads " + Usage.threadNames())
+				assertThat(now.threads()).as(() -> "live threads " + ProcessProbe.threadNames())
 					.isLessThanOrEqualTo(baseline.threads() + THREAD_TOLERANCE);
 				assertThat(now.connections()).as("connection objects still reachable").isZero();
 			});
@@ -204,12 +194,12 @@ class FloodTests {
 			finally {
 				clients.forEach(EchoClient::close);
 			}
-			await().atMost(WAIT).until(() -> server.registry().active() == 0 && serverSockets(server.tcpPort()) == 0);
+			await().atMost(WAIT).until(() -> server.registry().active() == 0 && ProcessProbe.serverSockets(server.tcpPort()) == 0);
 			Usage[] end = new Usage[1];
 			await().atMost(WAIT).pollInSameThread().pollInterval(Duration.ofMillis(500))
 				.untilAsserted(() -> {
 					end[0] = Usage.now();
-					assertThat(end[0].fds()).as(() -> "open file descriptors " + Usage.fdKinds())
+					assertThat(end[0].fds()).as(() -> "open file descriptors " + ProcessProbe.fdKinds())
 						.isLessThanOrEqualTo(baseline.fds() + 2);
 					assertThat(end[0].connections()).as("connection objects still reachable").isZero();
 				});
@@ -246,8 +236,8 @@ class FloodTests {
 			// On the server's side too the conversation of every refused connection is over: only
 			// the admitted ones are left. (Their descriptors are counted at the end of the test.)
 			long lastRefusal = System.nanoTime();
-			await().atMost(SERVER_CLOSE_BOUND).untilAsserted(() -> assertThat(serverSockets(server.tcpPort()))
-				.as(() -> "server sockets by TCP state " + serverSocketStates(server.tcpPort()))
+			await().atMost(SERVER_CLOSE_BOUND).untilAsserted(() -> assertThat(ProcessProbe.serverSockets(server.tcpPort()))
+				.as(() -> "server sockets by TCP state " + ProcessProbe.serverSocketStates(server.tcpPort()))
 				.isEqualTo(MAX_CONNECTIONS));
 			long serverCloseLagMillis = (System.nanoTime() - lastRefusal) / 1_000_000;
 			assertThat(adminResult.failures()).as("admin calls that failed or did not answer 200").isEmpty();
@@ -268,63 +258,13 @@ class FloodTests {
 	 * its closed connections by itself.
 	 */
 	private static Usage settle(RunningServer server, java.util.function.Consumer<Usage> check) {
-		await().atMost(WAIT).until(() -> server.registry().active() == 0 && serverSockets(server.tcpPort()) == 0);
+		await().atMost(WAIT).until(() -> server.registry().active() == 0 && ProcessProbe.serverSockets(server.tcpPort()) == 0);
 		Usage[] settled = new Usage[1];
 		await().atMost(WAIT).pollInSameThread().pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
 			settled[0] = Usage.now();
 			check.accept(settled[0]);
 		});
 		return settled[0];
-	}
-
-	/** The soft limit of open files of this process: the JVM raises it to the hard limit at start. */
-	private static long openFilesLimit() throws IOException {
-		for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-			if (line.startsWith("Max open files")) {
-				String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
-				return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
-			}
-		}
-		return 0;
-	}
-
-	/**
-	 * Server sockets still in a TCP conversation: TCP sockets of the server's port in
-	 * /proc/net/tcp whose inode is not 0, the listening one excluded. A socket its process has
-	 * closed but the kernel keeps (TIME_WAIT, LAST_ACK) has inode 0; a socket whose conversation
-	 * is over is no longer listed, even while its process still holds its descriptor, which only
-	 * the count of descriptors shows.
-	 */
-	static int serverSockets(int port) {
-		String localPort = String.format(":%04X", port);
-		int count = 0;
-		for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
-			try (Stream<String> lines = Files.lines(Path.of(table))) {
-				count += (int) lines.skip(1).map(String::trim).map((line) -> line.split("\\s+")).filter((fields) ->
-						fields[1].endsWith(localPort) && !fields[3].equals("0A") && !fields[9].equals("0")).count();
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-		return count;
-	}
-
-	/** The server port's sockets by TCP state (hex, as in /proc/net/tcp) and whether they have an inode. */
-	static Map<String, Long> serverSocketStates(int port) {
-		String localPort = String.format(":%04X", port);
-		Map<String, Long> states = new TreeMap<>();
-		for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
-			try (Stream<String> lines = Files.lines(Path.of(table))) {
-				lines.skip(1).map(String::trim).map((line) -> line.split("\\s+")).filter((fields) ->
-						fields[1].endsWith(localPort)).forEach((fields) -> states.merge(
-								fields[3] + (fields[9].equals("0") ? "" : "+fd"), 1L, Long::sum));
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-		return states;
 	}
 
 	private record BurstResult(int peakFds, int peakServerSockets, AdminResult admin) {
@@ -356,89 +296,11 @@ class FloodTests {
 	 */
 	private record Usage(int fds, int threads, long heapBytes, long connections) {
 
-		private static final List<String> CONNECTION_CLASSES = List.of(EchoNetConnection.class.getName(),
-				EchoNioConnection.class.getName());
-
 		static Usage now() {
 			// Counted first: the class histogram runs a full GC, so the heap read after it is
 			// what is live.
-			long connections = liveConnections();
-			return new Usage(openFds(), ManagementFactory.getThreadMXBean().getThreadCount(),
-					ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), connections);
-		}
-
-		/**
-		 * Reachable instances of the server's connection classes, from the JVM's class histogram
-		 * (which runs a full GC first): the same figure as {@code jcmd <pid> GC.class_histogram}.
-		 */
-		static long liveConnections() {
-			String histogram;
-			try {
-				histogram = (String) ManagementFactory.getPlatformMBeanServer()
-					.invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-							new Object[] { new String[0] }, new String[] { String[].class.getName() });
-			}
-			catch (JMException ex) {
-				throw new IllegalStateException("No class histogram from this JVM", ex);
-			}
-			// Lines read "  12:   4339   763664  io.github.echoserver.server.EchoNetConnection".
-			return histogram.lines()
-				.map(String::trim)
-				.map((line) -> line.split("\\s+"))
-				.filter((fields) -> fields.length >= 4 && CONNECTION_CLASSES.contains(fields[3]))
-				.mapToLong((fields) -> Long.parseLong(fields[1]))
-				.sum();
-		}
-
-		static int openFds() {
-			try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-				return (int) fds.count();
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-
-		/**
-		 * Open file descriptors by kind, for a failure message. A closed socket channel still
-		 * registered with a selector keeps its descriptor number until that selector next
-		 * selects: the JDK points it at one end of a socket pair of its own meanwhile, so those
-		 * show as many descriptors of one UNIX socket.
-		 */
-		static Map<String, Long> fdKinds() {
-			try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-				Map<String, Long> targets = fds.map((fd) -> {
-					try {
-						return Files.readSymbolicLink(fd).toString();
-					}
-					catch (IOException ex) {
-						return "gone";
-					}
-				}).collect(Collectors.groupingBy((target) -> target, Collectors.counting()));
-				Map<String, Long> kinds = new TreeMap<>();
-				targets.forEach((target, count) -> {
-					String kind = (!target.startsWith("socket:")) ? target.replaceAll("\\[\\d+\\]", "")
-							: (count > 1) ? "one socket held by many fds (closed channels awaiting their selector)"
-									: "socket";
-					if (kind.startsWith("/") && !kind.startsWith("/proc") && !kind.startsWith("/dev")) {
-						kind = kind.endsWith(".jar") ? "jar" : "file";
-					}
-					kinds.merge(kind, count, Long::sum);
-				});
-				return kinds;
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-
-		/** Live threads by name, digits folded, for a failure message. */
-		static Map<String, Long> threadNames() {
-			return Thread.getAllStackTraces()
-				.keySet()
-				.stream()
-				.collect(Collectors.groupingBy((thread) -> thread.getName().replaceAll("\\d+", "N"), TreeMap::new,
-						Collectors.counting()));
+			long connections = ProcessProbe.liveServerConnections();
+			return new Usage(ProcessProbe.openFds(), ProcessProbe.threads(), ProcessProbe.heapUsedBytes(), connections);
 		}
 
 		@Override
@@ -550,8 +412,8 @@ class FloodTests {
 					connect();
 				}
 				if (System.nanoTime() - nextSample > 0) {
-					this.peakFds = Math.max(this.peakFds, Usage.openFds());
-					this.peakServerSockets = Math.max(this.peakServerSockets, serverSockets(this.server.getPort()));
+					this.peakFds = Math.max(this.peakFds, ProcessProbe.openFds());
+					this.peakServerSockets = Math.max(this.peakServerSockets, ProcessProbe.serverSockets(this.server.getPort()));
 					nextSample = System.nanoTime() + 200_000_000L;
 				}
 				this.selector.select(100);
