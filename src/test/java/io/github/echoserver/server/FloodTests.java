@@ -1,31 +1,22 @@
 package io.github.echoserver.server;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.RejectionReason;
+import io.github.echoserver.testing.AdminPoller;
+import io.github.echoserver.testing.ConnectionBurst;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.ProcessProbe;
 import io.github.echoserver.testing.RunningServer;
@@ -85,7 +76,8 @@ class FloodTests {
 	 */
 	private static final int FDS_NEEDED = 17_000;
 
-	private static final String TOO_MANY_CONNECTIONS = "server busy# too many connections\r\n";
+	private static final byte[] TOO_MANY_CONNECTIONS = "server busy# too many connections\r\n"
+		.getBytes(StandardCharsets.UTF_8);
 
 	/**
 	 * How long after the client has read the last refusal a server socket of a refused
@@ -112,8 +104,6 @@ class FloodTests {
 	 * minute; a leak of one thread per admitted connection would show as 1,000.
 	 */
 	private static final int THREAD_TOLERANCE = 8;
-
-	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	@ParameterizedTest(name = "io={0}")
 	@ValueSource(strings = { "blocking", "nio" })
@@ -217,21 +207,18 @@ class FloodTests {
 	private static BurstResult burst(RunningServer server, int attempts, String name) throws IOException {
 		int refusals = attempts - MAX_CONNECTIONS;
 		long started = System.nanoTime();
-		try (AdminPoller admin = new AdminPoller(server); Burst burst = new Burst(server.tcpPort())) {
+		try (AdminPoller admin = new AdminPoller(server);
+				ConnectionBurst burst = new ConnectionBurst(server.tcpPort(), OPEN_AT_ONCE, TOO_MANY_CONNECTIONS)) {
 			burst.run(attempts, refusals, BURST_TIMEOUT);
 			long burstNanos = System.nanoTime() - started;
-			AdminResult adminResult = admin.stop(ADMIN_CALLS);
-			System.out.printf("FloodTests %s: %d attempts in %d ms, %d connect failures retried, peak fds %d, peak server sockets in a conversation %d; "
-					+ "refused %d (busy then close), closed without busy %d, reset %d, other replies %d; "
-					+ "connect->close ms %s; busy->close µs %s; admin %s%n", name, attempts, burstNanos / 1_000_000,
-					burst.connectFailures, burst.peakFds, burst.peakServerSockets, burst.refused, burst.closedSilently, burst.reset,
-					burst.otherReplies, burst.connectToClose.summary(1_000_000), burst.busyToClose.summary(1_000),
-					adminResult);
-			assertThat(burst.started).as("attempts connected").isEqualTo(attempts);
-			assertThat(burst.closedSilently).as("closed without the busy line").isZero();
-			assertThat(burst.reset).as("reset").isZero();
-			assertThat(burst.otherReplies).as("anything but the busy line: " + burst.firstOtherReply).isZero();
-			assertThat(burst.refused).as("refused with the busy line, then closed").isEqualTo(refusals);
+			AdminPoller.Result adminResult = admin.stop(ADMIN_CALLS);
+			System.out.printf("FloodTests %s: %d attempts in %d ms, %s; admin %s%n", name, attempts,
+					burstNanos / 1_000_000, burst, adminResult);
+			assertThat(burst.started()).as("attempts connected").isEqualTo(attempts);
+			assertThat(burst.closedSilently()).as("closed without the busy line").isZero();
+			assertThat(burst.reset()).as("reset").isZero();
+			assertThat(burst.otherReplies()).as("anything but the busy line: " + burst.firstOtherReply()).isZero();
+			assertThat(burst.refused()).as("refused with the busy line, then closed").isEqualTo(refusals);
 			assertThat(server.registry().active()).as("active connections after the burst").isEqualTo(MAX_CONNECTIONS);
 			// On the server's side too the conversation of every refused connection is over: only
 			// the admitted ones are left. (Their descriptors are counted at the end of the test.)
@@ -245,7 +232,7 @@ class FloodTests {
 			assertThat(served).as("connections left open that echo a line").isEqualTo(MAX_CONNECTIONS);
 			System.out.printf("FloodTests %s: server sockets of refused connections all out of their TCP conversation "
 					+ "%d ms after the last refusal was read%n", name, serverCloseLagMillis);
-			return new BurstResult(burst.peakFds, burst.peakServerSockets, adminResult);
+			return new BurstResult(burst.peakFds(), burst.peakServerSockets(), adminResult);
 		}
 		finally {
 			await().atMost(WAIT).until(() -> server.registry().active() == 0);
@@ -267,7 +254,7 @@ class FloodTests {
 		return settled[0];
 	}
 
-	private record BurstResult(int peakFds, int peakServerSockets, AdminResult admin) {
+	private record BurstResult(int peakFds, int peakServerSockets, AdminPoller.Result admin) {
 	}
 
 	/** The registry's totals that a burst moves. */
@@ -307,381 +294,6 @@ class FloodTests {
 		public String toString() {
 			return this.fds + "/" + this.threads + "/" + String.format("%.1f", this.heapBytes / 1048576.0) + "/"
 					+ this.connections;
-		}
-
-	}
-
-	/** Durations in nanoseconds, for a summary. */
-	private static final class Durations {
-
-		private long[] values = new long[1024];
-
-		private int count;
-
-		void add(long nanos) {
-			if (this.count == this.values.length) {
-				this.values = Arrays.copyOf(this.values, this.count * 2);
-			}
-			this.values[this.count++] = nanos;
-		}
-
-		String summary(long unitNanos) {
-			if (this.count == 0) {
-				return "none";
-			}
-			long[] sorted = Arrays.copyOf(this.values, this.count);
-			Arrays.sort(sorted);
-			return String.format("p50 %d p99 %d max %d (n=%d)", sorted[this.count / 2] / unitNanos,
-					sorted[(int) (this.count * 0.99)] / unitNanos, sorted[this.count - 1] / unitNanos, this.count);
-		}
-
-	}
-
-	/** One connection attempt of the burst: when it connected, and what the server has sent. */
-	private static final class Attempt {
-
-		final ByteBuffer received = ByteBuffer.allocate(128);
-
-		long connectedNanos;
-
-		long lineNanos;
-
-		byte[] expected;
-
-	}
-
-	/**
-	 * The clients of a burst: non-blocking connects and reads on one selector, in the calling
-	 * thread, so that thousands of connections cost no thread.
-	 */
-	private static final class Burst implements AutoCloseable {
-
-		private static final byte[] BUSY = TOO_MANY_CONNECTIONS.getBytes(StandardCharsets.UTF_8);
-
-		private final InetSocketAddress server;
-
-		private final Selector selector;
-
-		int started;
-
-		int connecting;
-
-		int open;
-
-		int ended;
-
-		int refused;
-
-		int closedSilently;
-
-		int reset;
-
-		int otherReplies;
-
-		String firstOtherReply = "";
-
-		int connectFailures;
-
-		int peakFds;
-
-		int peakServerSockets;
-
-		final Durations busyToClose = new Durations();
-
-		final Durations connectToClose = new Durations();
-
-		Burst(int port) throws IOException {
-			this.server = new InetSocketAddress("127.0.0.1", port);
-			this.selector = Selector.open();
-		}
-
-		/**
-		 * Connect {@code attempts} times, keeping at most {@link #OPEN_AT_ONCE} open, until
-		 * {@code refusals} connections have ended. A connect that fails never reached the server
-		 * and is made again (counted in {@link #connectFailures}).
-		 */
-		void run(int attempts, int refusals, Duration timeout) throws IOException {
-			long deadline = System.nanoTime() + timeout.toNanos();
-			long nextSample = System.nanoTime();
-			while (this.started < attempts || this.connecting > 0 || this.ended < refusals) {
-				if (System.nanoTime() - deadline > 0) {
-					throw new AssertionError("Burst not over after " + timeout + ": started " + this.started
-							+ ", connecting " + this.connecting + ", open " + this.open + ", ended " + this.ended);
-				}
-				while (this.started < attempts && this.open < OPEN_AT_ONCE) {
-					connect();
-				}
-				if (System.nanoTime() - nextSample > 0) {
-					this.peakFds = Math.max(this.peakFds, ProcessProbe.openFds());
-					this.peakServerSockets = Math.max(this.peakServerSockets, ProcessProbe.serverSockets(this.server.getPort()));
-					nextSample = System.nanoTime() + 200_000_000L;
-				}
-				this.selector.select(100);
-				for (SelectionKey key : this.selector.selectedKeys()) {
-					if (key.isConnectable()) {
-						finishConnect(key);
-					}
-					else if (key.isReadable()) {
-						read(key);
-					}
-				}
-				this.selector.selectedKeys().clear();
-			}
-		}
-
-		private void connect() throws IOException {
-			SocketChannel channel = SocketChannel.open();
-			channel.configureBlocking(false);
-			Attempt attempt = new Attempt();
-			try {
-				if (channel.connect(this.server)) {
-					attempt.connectedNanos = System.nanoTime();
-					channel.register(this.selector, SelectionKey.OP_READ, attempt);
-				}
-				else {
-					channel.register(this.selector, SelectionKey.OP_CONNECT, attempt);
-					this.connecting++;
-				}
-				this.started++;
-				this.open++;
-			}
-			catch (IOException ex) {
-				channel.close();
-				connectFailed(ex);
-			}
-		}
-
-		private void finishConnect(SelectionKey key) throws IOException {
-			SocketChannel channel = (SocketChannel) key.channel();
-			this.connecting--;
-			try {
-				channel.finishConnect();
-				((Attempt) key.attachment()).connectedNanos = System.nanoTime();
-				key.interestOps(SelectionKey.OP_READ);
-			}
-			catch (IOException ex) {
-				channel.close();
-				this.open--;
-				this.started--;
-				connectFailed(ex);
-			}
-		}
-
-		private void connectFailed(IOException ex) {
-			this.connectFailures++;
-			if (this.connectFailures > 1000) {
-				throw new AssertionError("More than 1000 connects failed, the last with " + ex, ex);
-			}
-		}
-
-		/** Read what the server sent; at its end, classify the connection. */
-		private void read(SelectionKey key) throws IOException {
-			SocketChannel channel = (SocketChannel) key.channel();
-			Attempt attempt = (Attempt) key.attachment();
-			int n;
-			try {
-				do {
-					n = channel.read(attempt.received);
-					if (n > 0 && attempt.lineNanos == 0 && endsWithNewline(attempt.received)) {
-						attempt.lineNanos = System.nanoTime();
-					}
-				}
-				while (n > 0 && attempt.received.hasRemaining());
-			}
-			catch (IOException ex) {
-				this.reset++;
-				end(channel);
-				return;
-			}
-			if (!attempt.received.hasRemaining()) {
-				otherReply(attempt);
-				end(channel);
-			}
-			else if (n < 0) {
-				long now = System.nanoTime();
-				byte[] bytes = Arrays.copyOf(attempt.received.array(), attempt.received.position());
-				if (bytes.length == 0) {
-					this.closedSilently++;
-				}
-				else if (Arrays.equals(bytes, BUSY)) {
-					this.refused++;
-					this.busyToClose.add(now - attempt.lineNanos);
-					this.connectToClose.add(now - attempt.connectedNanos);
-				}
-				else {
-					otherReply(attempt);
-				}
-				end(channel);
-			}
-		}
-
-		private void otherReply(Attempt attempt) {
-			if (this.otherReplies++ == 0) {
-				this.firstOtherReply = new String(attempt.received.array(), 0, attempt.received.position(),
-						StandardCharsets.UTF_8);
-			}
-		}
-
-		private void end(SocketChannel channel) throws IOException {
-			channel.close();
-			this.open--;
-			this.ended++;
-		}
-
-		private static boolean endsWithNewline(ByteBuffer buffer) {
-			return buffer.position() > 0 && buffer.get(buffer.position() - 1) == '\n';
-		}
-
-		/**
-		 * Send one line on every connection still open and read its echo.
-		 * @return how many answered with exactly their echo
-		 */
-		int echoOnOpenConnections(Duration timeout) throws IOException {
-			int lines = 0;
-			for (SelectionKey key : this.selector.keys()) {
-				if (!key.isValid()) {
-					continue;
-				}
-				Attempt attempt = (Attempt) key.attachment();
-				if (attempt.received.position() > 0) {
-					// Sent something already, yet not closed: counted as not served.
-					continue;
-				}
-				String line = "held " + lines++;
-				attempt.expected = ("server echo# " + line + "\r\n").getBytes(StandardCharsets.UTF_8);
-				ByteBuffer request = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
-				((SocketChannel) key.channel()).write(request);
-				assertThat(request.hasRemaining()).as("a short line fits in a new socket's send buffer").isFalse();
-			}
-			int answered = 0;
-			int pending = lines;
-			long deadline = System.nanoTime() + timeout.toNanos();
-			while (pending > 0 && System.nanoTime() - deadline < 0) {
-				this.selector.select(100);
-				for (SelectionKey key : this.selector.selectedKeys()) {
-					Attempt attempt = (Attempt) key.attachment();
-					SocketChannel channel = (SocketChannel) key.channel();
-					int n;
-					try {
-						n = channel.read(attempt.received);
-					}
-					catch (IOException ex) {
-						n = -1;
-					}
-					if (attempt.received.position() >= attempt.expected.length || n < 0) {
-						if (Arrays.equals(Arrays.copyOf(attempt.received.array(), attempt.received.position()),
-								attempt.expected)) {
-							answered++;
-						}
-						key.interestOps(0);
-						pending--;
-					}
-				}
-				this.selector.selectedKeys().clear();
-			}
-			return answered;
-		}
-
-		@Override
-		public void close() throws IOException {
-			for (SelectionKey key : this.selector.keys()) {
-				key.channel().close();
-			}
-			this.selector.close();
-		}
-
-	}
-
-	private record AdminResult(int calls, long maxLatencyNanos, int maxActive, List<String> failures) {
-
-		@Override
-		public String toString() {
-			return this.calls + " calls, slowest " + this.maxLatencyNanos / 1_000_000 + " ms, most active reported "
-					+ this.maxActive + ", failures " + this.failures;
-		}
-
-	}
-
-	/** Calls {@code GET /actuator/echo} every 50 ms on a thread of its own until stopped. */
-	private static final class AdminPoller implements AutoCloseable {
-
-		private final RunningServer server;
-
-		private final CountDownLatch stop = new CountDownLatch(1);
-
-		private final Thread thread;
-
-		private final AtomicLong maxLatencyNanos = new AtomicLong();
-
-		private final List<String> failures = new ArrayList<>();
-
-		private volatile int calls;
-
-		private volatile int maxActive;
-
-		AdminPoller(RunningServer server) {
-			this.server = server;
-			this.thread = new Thread(this::poll, "test-admin-poller");
-			this.thread.setDaemon(true);
-			this.thread.start();
-		}
-
-		private void poll() {
-			try {
-				do {
-					long started = System.nanoTime();
-					try {
-						HttpResponse<String> response = this.server.get("/actuator/echo");
-						long took = System.nanoTime() - started;
-						this.maxLatencyNanos.accumulateAndGet(took, Math::max);
-						if (response.statusCode() != 200) {
-							fail("status " + response.statusCode() + ": " + response.body());
-						}
-						else {
-							JsonNode echo = JSON.readTree(response.body());
-							this.maxActive = Math.max(this.maxActive,
-									echo.path("connections").path("active").asInt());
-						}
-					}
-					catch (RuntimeException ex) {
-						this.maxLatencyNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
-						fail(ex.toString());
-					}
-					this.calls++;
-				}
-				while (!this.stop.await(50, TimeUnit.MILLISECONDS));
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
-
-		private synchronized void fail(String failure) {
-			this.failures.add(failure);
-		}
-
-		/**
-		 * Stop once at least {@code atLeast} calls have been made and the one in progress is over,
-		 * and say how the calls went.
-		 */
-		AdminResult stop(int atLeast) {
-			await().atMost(WAIT).until(() -> this.calls >= atLeast || !this.thread.isAlive());
-			close();
-			synchronized (this) {
-				return new AdminResult(this.calls, this.maxLatencyNanos.get(), this.maxActive,
-						List.copyOf(this.failures));
-			}
-		}
-
-		@Override
-		public void close() {
-			this.stop.countDown();
-			try {
-				this.thread.join(15_000);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
 		}
 
 	}
