@@ -33,20 +33,6 @@ record BenchSettings(BenchMode mode, Target target, int connections, int pipelin
 		return this.rate > 0;
 	}
 
-	/**
-	 * Paced: nanoseconds between two lines (cycles) of one connection, so that all of them
-	 * together make {@link #rate()} per second. A double: at high rates the interval is a few
-	 * nanoseconds and rounding it would miss the rate.
-	 */
-	double pacedIntervalNanos() {
-		return this.connections * 1e9 / this.rate;
-	}
-
-	/** Paced: where connection {@code id}'s schedule starts within the interval, so they do not send in step. */
-	long pacedOffsetNanos(int id) {
-		return (long) (id * 1e9 / this.rate);
-	}
-
 	long intervalNanos() {
 		return TimeUnit.MILLISECONDS.toNanos(this.intervalMillis);
 	}

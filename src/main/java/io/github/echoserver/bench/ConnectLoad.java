@@ -14,8 +14,10 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * With {@code --rate} each slot starts its cycles on the {@link Pacer}'s schedule instead, from
  * the start of the run: a cycle starts when its time has come and the slot's previous cycle is
- * over, and is timed from its scheduled start, so cycles the server held back count against it.
- * A failed connect is a cycle too: the slot tries again at its next cycle's time.
+ * over, and is timed from its scheduled start, so cycles the server held back count against it;
+ * it counts for the measured window if that start is in it, and a cycle due at or after the
+ * window's end does not start. A failed connect is a cycle too: the slot tries again at its
+ * next cycle's time.
  */
 final class ConnectLoad extends Load {
 
@@ -29,7 +31,7 @@ final class ConnectLoad extends Load {
 
 	ConnectLoad(BenchSettings settings, RunSchedule schedule, List<LoadConnection> connections) throws IOException {
 		super(settings, schedule, connections, (settings.warmupSeconds() > 0) ? Phase.WARMUP : Phase.MEASURE);
-		this.pacer = settings.paced() ? new Pacer(settings) : null;
+		this.pacer = settings.paced() ? new Pacer(settings, schedule) : null;
 	}
 
 	@Override
@@ -76,7 +78,9 @@ final class ConnectLoad extends Load {
 			long started = (this.pacer != null)
 					? Pacer.latencyOrigin(connection.cycleDueAt, connection.connectStartedAt())
 					: connection.connectStartedAt();
-			recordReply(connection, now - started, measured(now));
+			// Paced: by its scheduled start, so a window holds no more cycles than are due in it.
+			boolean measured = (this.pacer != null) ? this.schedule.inWindow(started) : measured(now);
+			recordReply(connection, now - started, measured);
 		}
 		else {
 			this.counters.mismatch(connection, sequence);
@@ -105,6 +109,9 @@ final class ConnectLoad extends Load {
 	private void restartAfter(LoadConnection connection, long now, long delay) {
 		connection.restartAt = now + delay;
 		if (this.pacer != null) {
+			if (!this.pacer.hasNext(connection)) {
+				return; // its next cycle is due after the window: the slot is done
+			}
 			// The next cycle of the schedule; paced, a failed connect waits for it instead of the retry delay.
 			connection.cycleDueAt = this.pacer.take(connection);
 			// A retry waits its delay beyond the millisecond a paced cycle may start early.

@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * With {@code --rate} the lines leave on the {@link Pacer}'s schedule instead: a line leaves when
  * its time has come and its connection owes fewer than {@code --pipeline} replies, and its reply
  * is timed from the scheduled time, so a server that holds back the next lines is not excused
- * for them (coordinated omission). Connections waiting for their next line's time wait in a
- * queue ordered by that time; those waiting for replies send from the reply handler.
+ * for them (coordinated omission), and counts for the measured window if that time is in it.
+ * Connections waiting for their next line's time wait in a queue ordered by that time; those
+ * waiting for replies send from the reply handler.
  */
 final class EchoLoad extends Load {
 
@@ -27,7 +28,7 @@ final class EchoLoad extends Load {
 
 	EchoLoad(BenchSettings settings, RunSchedule schedule, List<LoadConnection> connections) throws IOException {
 		super(settings, schedule, connections, (settings.warmupSeconds() > 0) ? Phase.WARMUP : Phase.MEASURE);
-		this.pacer = settings.paced() ? new Pacer(settings) : null;
+		this.pacer = settings.paced() ? new Pacer(settings, schedule) : null;
 	}
 
 	@Override
@@ -81,7 +82,9 @@ final class EchoLoad extends Load {
 	@Override
 	public void onReply(LoadConnection connection, long sequence, boolean matches, long sentAt, long now) {
 		if (matches) {
-			recordReply(connection, now - sentAt, measured(now));
+			// Paced: by its scheduled time, so a window holds no more replies than lines due in it.
+			boolean measured = (this.pacer != null) ? this.schedule.inWindow(sentAt) : measured(now);
+			recordReply(connection, now - sentAt, measured);
 		}
 		else {
 			this.counters.mismatch(connection, sequence);
@@ -129,16 +132,12 @@ final class EchoLoad extends Load {
 			return false;
 		}
 		boolean queued = false;
-		long due = schedule.nextDue(connection);
-		while (Pacer.mayLeave(due, now) && due < this.schedule.measureEnd()
-				&& connection.owed() < this.settings.pipeline()) {
+		while (schedule.mayTake(connection, now) && connection.owed() < this.settings.pipeline()) {
 			connection.queueRequest(now, Pacer.latencyOrigin(schedule.take(connection), now));
 			queued = true;
-			due = schedule.nextDue(connection);
 		}
-		if (!connection.waitingForDue && connection.owed() < this.settings.pipeline()
-				&& due < this.schedule.measureEnd()) {
-			connection.wakeAt = due;
+		if (!connection.waitingForDue && connection.owed() < this.settings.pipeline() && schedule.hasNext(connection)) {
+			connection.wakeAt = schedule.nextDue(connection);
 			connection.waitingForDue = true;
 			this.waitingForDue.add(connection);
 		}

@@ -97,10 +97,8 @@ final class LoadConnection {
 	/** Connect mode with {@code --rate}: when the current cycle was scheduled to start. */
 	long cycleDueAt;
 
-	/** With {@code --rate}: when this connection's schedule starts, and how many lines (cycles) it has taken. */
-	long pacedStart;
-
-	long pacedTaken;
+	/** With {@code --rate}: the next slot of the {@link Pacer}'s schedule this connection takes. */
+	long pacedSlot;
 
 	/** Echo mode with {@code --rate}: in the queue of connections waiting for their next line's time, due then. */
 	boolean waitingForDue;

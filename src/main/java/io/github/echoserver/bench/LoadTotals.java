@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param closedEarly connections the server closed, or that failed, while in use
  * @param connectionsWithReply connections with at least one matching reply in the window
  * @param replies matching replies in the window (connect mode: complete cycles; trickle mode:
- *     connections the server closed)
+ *     connections the server closed); with {@code --rate}, those of lines (cycles) scheduled in
+ *     the window, so never more than rate × duration
  * @param bytesIn bytes read in the window
  * @param bytesOut bytes written in the window
  * @param outstanding requests still owed a reply on the connections open at the end

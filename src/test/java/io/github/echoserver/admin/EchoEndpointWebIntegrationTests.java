@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,11 +18,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestInstance.Lifecycle;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
+import io.github.echoserver.testing.AdminApi;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
+import static io.github.echoserver.testing.AdminApi.entryOf;
+import static io.github.echoserver.testing.AdminApi.findEntry;
+import static io.github.echoserver.testing.AdminApi.parse;
+import static io.github.echoserver.testing.Bytes.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -31,8 +36,6 @@ import static org.awaitility.Awaitility.await;
  * what real TCP clients do, for blocking and NIO pooled servers.
  */
 class EchoEndpointWebIntegrationTests {
-
-	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private static final Duration SETTLE = Duration.ofSeconds(10);
 
@@ -176,13 +179,13 @@ class EchoEndpointWebIntegrationTests {
 					JsonNode connections = connections();
 					assertThat(connections.isArray()).isTrue();
 					assertThat(connections.size()).isEqualTo(2);
-					JsonNode entryTwo = entryFor(connections, two);
+					JsonNode entryTwo = entryOf(connections, two);
 					assertThat(entryTwo.at("/state").asString()).isEqualTo("serving");
 					assertThat(entryTwo.at("/remoteAddress").asString()).isEqualTo("127.0.0.1");
 					assertThat(entryTwo.at("/linesEchoed").asLong()).isEqualTo(2);
 					assertThat(entryTwo.at("/bytesIn").asLong()).isEqualTo(3 + 3);
 					assertThat(entryTwo.at("/bytesOut").asLong()).isEqualTo(2L * PREFIX.length() + 3 + 4);
-					JsonNode entryOne = entryFor(connections, one);
+					JsonNode entryOne = entryOf(connections, one);
 					assertThat(entryOne.at("/state").asString()).isEqualTo("serving");
 					assertThat(entryOne.at("/linesEchoed").asLong()).isEqualTo(1);
 					assertThat(entryOne.at("/bytesIn").asLong()).isEqualTo(oneIn);
@@ -211,7 +214,7 @@ class EchoEndpointWebIntegrationTests {
 					.delete("/actuator/echo/connections/" + URLEncoder.encode(id, StandardCharsets.UTF_8));
 
 				assertThat(response.statusCode()).isEqualTo(204);
-				assertThat(new String(victim.readToEnd(), StandardCharsets.UTF_8))
+				assertThat(text(victim.readToEnd()))
 					.isEqualTo("server bye# closed by administrator\r\n");
 				bystander.sendLine("after");
 				assertThat(bystander.readLine()).isEqualTo(PREFIX + "after");
@@ -270,7 +273,7 @@ class EchoEndpointWebIntegrationTests {
 		void healthHasAnEchoComponentUpWithPortAndMode() {
 			HttpResponse<String> response = this.server.get("/actuator/health");
 			assertThat(response.statusCode()).isEqualTo(200);
-			JsonNode health = JSON.readTree(response.body());
+			JsonNode health = parse(response.body());
 			assertThat(health.at("/status").asString()).isEqualTo("UP");
 			assertThat(health.at("/components/echo/status").asString()).isEqualTo("UP");
 			assertThat(health.at("/components/echo/details/port").asInt()).isEqualTo(this.server.tcpPort());
@@ -282,41 +285,22 @@ class EchoEndpointWebIntegrationTests {
 		void readinessIsUp() {
 			HttpResponse<String> response = this.server.get("/actuator/health/readiness");
 			assertThat(response.statusCode()).isEqualTo(200);
-			assertThat(JSON.readTree(response.body()).at("/status").asString()).isEqualTo("UP");
+			assertThat(parse(response.body()).at("/status").asString()).isEqualTo("UP");
 		}
 
 		private JsonNode echo() {
-			return getJson("/actuator/echo");
+			return AdminApi.echo(this.server);
 		}
 
 		private JsonNode connections() {
-			return getJson("/actuator/echo/connections");
+			return AdminApi.connections(this.server);
 		}
 
-		private JsonNode getJson(String path) {
-			HttpResponse<String> response = this.server.get(path);
-			assertThat(response.statusCode()).as("GET %s", path).isEqualTo(200);
-			return JSON.readTree(response.body());
+		private @Nullable String idOf(EchoClient client) {
+			JsonNode entry = findEntry(connections(), client);
+			return (entry != null) ? entry.at("/id").asString() : null;
 		}
 
-		private String idOf(EchoClient client) {
-			for (JsonNode entry : connections()) {
-				if (entry.at("/remotePort").asInt() == client.localPort()) {
-					return entry.at("/id").asString();
-				}
-			}
-			return null;
-		}
-
-	}
-
-	private static JsonNode entryFor(JsonNode connections, EchoClient client) {
-		for (JsonNode entry : connections) {
-			if (entry.at("/remotePort").asInt() == client.localPort()) {
-				return entry;
-			}
-		}
-		throw new AssertionError("No connection with remotePort " + client.localPort() + " in " + connections);
 	}
 
 	private static long delta(JsonNode before, JsonNode after, String pointer) {

@@ -1,12 +1,12 @@
 package io.github.echoserver.bench;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import static io.github.echoserver.testing.Bytes.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class LoadConnectionTests {
@@ -121,14 +121,6 @@ class LoadConnectionTests {
 		byte[] reply = new byte[this.payloads.replyLength()];
 		this.payloads.writeReply(3, sequence, reply);
 		return reply;
-	}
-
-	private static byte[] concat(byte[]... parts) {
-		ByteArrayOutputStream all = new ByteArrayOutputStream();
-		for (byte[] part : parts) {
-			all.writeBytes(part);
-		}
-		return all.toByteArray();
 	}
 
 	private record Reply(long sequence, boolean matches, long sentAt) {

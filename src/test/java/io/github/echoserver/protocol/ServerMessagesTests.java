@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
+import static io.github.echoserver.testing.Bytes.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -68,10 +69,6 @@ class ServerMessagesTests {
 
 	private static byte[] ascii(String text) {
 		return text.getBytes(StandardCharsets.US_ASCII);
-	}
-
-	private static String text(byte[] bytes) {
-		return new String(bytes, StandardCharsets.UTF_8);
 	}
 
 }

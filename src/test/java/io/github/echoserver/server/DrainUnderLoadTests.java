@@ -4,16 +4,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,6 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.github.echoserver.EchoServerApplication;
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.testing.DrainLog;
+import io.github.echoserver.testing.PipeliningClients;
 import io.github.echoserver.testing.RunningServer;
 
 import org.springframework.boot.test.system.CapturedOutput;
@@ -42,9 +38,9 @@ import static org.awaitility.Awaitility.await;
  * to k-1, in order, byte for byte: no line the server read is left unanswered or answered out of
  * turn, no partial line is answered), then exactly {@code server bye# shutting down}, then the
  * end of the stream; that the replies the clients got are exactly the lines the server counts as
- * echoed; and that the drain ends within {@code echo.shutdown-timeout}. First with the context
- * closed in this JVM (the path SIGTERM takes), then with a real SIGTERM to the application started
- * as a child JVM, which must exit with status 143 in time.
+ * echoed; and that the drain ends before {@code echo.shutdown-timeout} (it does not log that it
+ * ran into it). First with the context closed in this JVM (the path SIGTERM takes), then with a
+ * real SIGTERM to the application started as a child JVM, which must exit with status 143.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class DrainUnderLoadTests {
@@ -57,10 +53,14 @@ class DrainUnderLoadTests {
 	/** Replies every client must have had before the drain starts: all 200 are being served. */
 	private static final int REPLIES_BEFORE_DRAIN = 20;
 
-	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+	/** The default: far longer than the drain of 200 clients takes, even on a busy machine. */
+	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
-	/** What a child JVM may take on top of the drain to stop Tomcat and exit. */
-	private static final Duration EXIT_MARGIN = Duration.ofSeconds(5);
+	/**
+	 * How long to wait for the child JVM to exit after SIGTERM: the drain's bound and then some,
+	 * yet short of the 30 s hang of DESIGN.md §3 point 6 (an executor waiting for its tasks).
+	 */
+	private static final Duration EXIT_WAIT = Duration.ofSeconds(25);
 
 	private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -71,8 +71,6 @@ class DrainUnderLoadTests {
 
 	private static final Pattern LISTENING = Pattern.compile("Echo server listening on 127\\.0\\.0\\.1:(\\d+) ");
 
-	private static final Pattern DRAINED = Pattern.compile("Drained (\\d+) connection\\(s\\) in (\\d+) ms");
-
 	@ParameterizedTest(name = "io={0}")
 	@ValueSource(strings = { "blocking", "nio" })
 	@Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -82,7 +80,7 @@ class DrainUnderLoadTests {
 		// Kept: the registry's counters stay readable after the context is closed.
 		ConnectionRegistry registry = server.registry();
 		Duration drain;
-		try (PipeliningClients clients = new PipeliningClients(server.tcpPort())) {
+		try (PipeliningClients clients = clients(server.tcpPort())) {
 			await().atMost(WAIT).until(() -> clients.served() == CLIENTS);
 
 			long started = System.nanoTime();
@@ -99,7 +97,8 @@ class DrainUnderLoadTests {
 		finally {
 			server.close();
 		}
-		assertThat(drain).as("context close").isLessThan(SHUTDOWN_TIMEOUT);
+		assertThat(drained(output.getAll())).as("the drain's last log line").contains("Drained " + CLIENTS + " ");
+		assertThat(output.getAll()).doesNotContain(DrainLog.TIMED_OUT);
 		assertThat(registry.active()).isZero();
 		assertThat(output.getAll().lines().filter((line) -> line.contains(" ERROR ")))
 			.as("lines logged at ERROR")
@@ -122,14 +121,14 @@ class DrainUnderLoadTests {
 		try {
 			ChildOutput output = new ChildOutput(child.getInputStream());
 			int port = output.port().get(WAIT.toSeconds() * 2, TimeUnit.SECONDS);
-			try (PipeliningClients clients = new PipeliningClients(port)) {
+			try (PipeliningClients clients = clients(port)) {
 				await().atMost(WAIT).until(() -> clients.served() == CLIENTS);
 
 				long started = System.nanoTime();
 				child.toHandle().destroy(); // SIGTERM
-				boolean exited = child.waitFor(SHUTDOWN_TIMEOUT.plus(EXIT_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+				boolean exited = child.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
 				Duration exit = Duration.ofNanos(System.nanoTime() - started);
-				assertThat(exited).as("exited within shutdown-timeout + " + EXIT_MARGIN.toSeconds() + " s").isTrue();
+				assertThat(exited).as("the child exited (waited up to " + EXIT_WAIT.toSeconds() + " s)").isTrue();
 
 				clients.awaitAllEnded(WAIT);
 				output.awaitEnd(WAIT);
@@ -138,6 +137,7 @@ class DrainUnderLoadTests {
 				assertThat(child.exitValue()).as("exit status").isEqualTo(SIGTERM_EXIT_STATUS);
 				clients.assertEachGotAPrefixOfItsLinesThenBye();
 				assertThat(output.drained()).as("the drain's last log line").contains("Drained " + CLIENTS + " ");
+				assertThat(output.lines()).noneMatch((line) -> line.contains(DrainLog.TIMED_OUT));
 				assertThat(output.lines().stream().filter((line) -> line.contains(" ERROR ")))
 					.as("lines logged at ERROR")
 					.isEmpty();
@@ -159,6 +159,14 @@ class DrainUnderLoadTests {
 	private static String[] properties(String io) {
 		return new String[] { "echo.mode=" + (io.equals("blocking") ? "per-connection" : "pooled"), "echo.io=" + io,
 				"echo.shutdown-timeout=" + SHUTDOWN_TIMEOUT.toSeconds() + "s" };
+	}
+
+	/**
+	 * {@link #CLIENTS} clients, each pipelining {@link #PIPELINE} lines, served once they have had
+	 * {@link #REPLIES_BEFORE_DRAIN} replies.
+	 */
+	private static PipeliningClients clients(int port) throws IOException {
+		return new PipeliningClients(port, CLIENTS, PIPELINE, REPLIES_BEFORE_DRAIN, BYE.getBytes(StandardCharsets.UTF_8));
 	}
 
 	/** The child JVM's console, read on a thread of its own so that the child never blocks on it. */
@@ -208,257 +216,15 @@ class DrainUnderLoadTests {
 
 		/** The drain's summary line, e.g. "Drained 200 connection(s) in 40 ms". */
 		String drained() {
-			return this.lines.stream()
-				.map(DRAINED::matcher)
-				.filter(Matcher::find)
-				.map(Matcher::group)
-				.findFirst()
-				.orElse("no drain logged");
+			return DrainUnderLoadTests.drained(String.join("\n", this.lines));
 		}
 
 	}
 
-	/** One pipelining client: what it has sent, what came back, and how it ended. */
-	private static final class Client {
-
-		final int id;
-
-		final SocketChannel channel;
-
-		/** Lines written completely. */
-		int sent;
-
-		/** The line being written, if the socket took only part of it. */
-		ByteBuffer out;
-
-		/** Replies received, each the echo of line {@code replies} - 1. */
-		int replies;
-
-		final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
-
-		boolean bye;
-
-		boolean outputBroken;
-
-		String end;
-
-		String violation;
-
-		Client(int id, SocketChannel channel) {
-			this.id = id;
-			this.channel = channel;
-		}
-
-		/** Line {@code i} of this client, numbered and padded so that a read spans many lines. */
-		String line(int i) {
-			return "client " + this.id + " line " + i + " " + "p".repeat(40);
-		}
-
-		void violate(String what) {
-			if (this.violation == null) {
-				this.violation = what;
-			}
-		}
-
-	}
-
-	/**
-	 * 200 clients, each keeping {@link #PIPELINE} lines in flight, on one selector in a thread of
-	 * its own, from connect until the server has closed every one of them.
-	 */
-	private static final class PipeliningClients implements AutoCloseable {
-
-		private static final byte[] BYE_BYTES = BYE.getBytes(StandardCharsets.UTF_8);
-
-		private final Selector selector;
-
-		private final List<Client> clients = new ArrayList<>();
-
-		private final Thread loop;
-
-		private volatile boolean stop;
-
-		private volatile int served;
-
-		private volatile int ended;
-
-		PipeliningClients(int port) throws IOException {
-			this.selector = Selector.open();
-			for (int i = 0; i < CLIENTS; i++) {
-				SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
-				channel.configureBlocking(false);
-				Client client = new Client(i, channel);
-				this.clients.add(client);
-				channel.register(this.selector, SelectionKey.OP_READ | SelectionKey.OP_WRITE, client);
-			}
-			this.loop = new Thread(this::run, "test-pipelining-clients");
-			this.loop.setDaemon(true);
-			this.loop.start();
-		}
-
-		/** Clients that have had {@link #REPLIES_BEFORE_DRAIN} replies. */
-		int served() {
-			return this.served;
-		}
-
-		private void run() {
-			try {
-				while (!this.stop && this.ended < CLIENTS) {
-					this.selector.select(100);
-					for (SelectionKey key : this.selector.selectedKeys()) {
-						Client client = (Client) key.attachment();
-						if (key.isValid() && key.isReadable()) {
-							read(key, client);
-						}
-						if (key.isValid() && key.isWritable()) {
-							write(key, client);
-						}
-					}
-					this.selector.selectedKeys().clear();
-				}
-			}
-			catch (IOException ex) {
-				throw new IllegalStateException(ex);
-			}
-		}
-
-		private void write(SelectionKey key, Client client) {
-			try {
-				while (client.sent - client.replies < PIPELINE) {
-					if (client.out == null) {
-						client.out = ByteBuffer.wrap((client.line(client.sent) + "\r\n").getBytes(StandardCharsets.UTF_8));
-					}
-					client.channel.write(client.out);
-					if (client.out.hasRemaining()) {
-						return; // the socket is full: on when it is writable again
-					}
-					client.out = null;
-					client.sent++;
-				}
-				// Enough in flight: wait for replies before writing more.
-				key.interestOps(SelectionKey.OP_READ);
-			}
-			catch (IOException ex) {
-				// The server has closed: nothing more to send, what it sent is still to be read.
-				client.outputBroken = true;
-				key.interestOps(SelectionKey.OP_READ);
-			}
-		}
-
-		private void read(SelectionKey key, Client client) throws IOException {
-			int n;
-			try {
-				n = client.channel.read(client.in);
-			}
-			catch (IOException ex) {
-				end(key, client, "reset");
-				return;
-			}
-			if (n > 0) {
-				takeLines(client);
-				if (!client.outputBroken && !client.bye && client.sent - client.replies < PIPELINE) {
-					key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-				}
-			}
-			else if (n < 0) {
-				end(key, client, "eof");
-			}
-		}
-
-		/** Check each complete line received against the one owed. */
-		private void takeLines(Client client) {
-			ByteBuffer in = client.in;
-			in.flip();
-			int start = 0;
-			for (int i = 0; i < in.limit(); i++) {
-				if (in.get(i) != '\n') {
-					continue;
-				}
-				byte[] line = Arrays.copyOfRange(in.array(), start, i + 1);
-				start = i + 1;
-				if (client.bye) {
-					client.violate("after the bye line: " + text(line));
-				}
-				else if (Arrays.equals(line, BYE_BYTES)) {
-					client.bye = true;
-				}
-				else {
-					String expected = "server echo# " + client.line(client.replies) + "\r\n";
-					if (!text(line).equals(expected)) {
-						client.violate("reply " + client.replies + " (of " + client.sent + " lines sent) was "
-								+ text(line).strip() + ", expected " + expected.strip());
-					}
-					client.replies++;
-					if (client.replies == REPLIES_BEFORE_DRAIN) {
-						this.served++;
-					}
-				}
-			}
-			in.position(start);
-			in.compact();
-		}
-
-		private void end(SelectionKey key, Client client, String how) throws IOException {
-			if (client.in.position() > 0) {
-				client.violate("ended in the middle of a line: " + text(Arrays.copyOf(client.in.array(), client.in.position())));
-			}
-			client.end = how;
-			key.cancel();
-			client.channel.close();
-			this.ended++;
-		}
-
-		void awaitAllEnded(Duration timeout) throws InterruptedException {
-			this.loop.join(timeout.toMillis());
-			this.stop = true;
-			this.loop.join(1000);
-		}
-
-		/** Each client: a gap-free prefix of its lines, answered byte for byte, then the bye line, then the end. */
-		void assertEachGotAPrefixOfItsLinesThenBye() {
-			for (Client client : this.clients) {
-				String who = "client " + client.id + " (sent " + client.sent + ", replies " + client.replies + ", end "
-						+ client.end + ")";
-				assertThat(client.violation).as(who).isNull();
-				assertThat(client.bye).as(who + ": bye line").isTrue();
-				assertThat(client.end).as(who + ": closed by the server").isNotNull();
-				assertThat(client.replies).as(who).isBetween(REPLIES_BEFORE_DRAIN, client.sent);
-			}
-		}
-
-		long replies() {
-			return this.clients.stream().mapToLong((client) -> client.replies).sum();
-		}
-
-		String summary() {
-			int[] replies = this.clients.stream().mapToInt((client) -> client.replies).sorted().toArray();
-			long sentNotAnswered = this.clients.stream().mapToLong((client) -> client.sent - client.replies).sum();
-			long eof = this.clients.stream().filter((client) -> "eof".equals(client.end)).count();
-			long reset = this.clients.stream().filter((client) -> "reset".equals(client.end)).count();
-			return String.format("%d clients, %d replies (per client min %d, max %d), %d lines sent after the last reply, "
-					+ "ended by eof %d, by reset %d", CLIENTS, replies(), replies[0], replies[replies.length - 1],
-					sentNotAnswered, eof, reset);
-		}
-
-		@Override
-		public void close() throws IOException {
-			this.stop = true;
-			try {
-				this.loop.join(5000);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			for (Client client : this.clients) {
-				client.channel.close();
-			}
-			this.selector.close();
-		}
-
-	}
-
-	private static String text(byte[] bytes) {
-		return new String(bytes, StandardCharsets.UTF_8);
+	/** The drain's summary line in {@code log}, e.g. "Drained 200 connection(s) in 40 ms". */
+	private static String drained(String log) {
+		Matcher drained = DrainLog.DRAINED.matcher(log);
+		return drained.find() ? drained.group() : "no drain logged";
 	}
 
 }

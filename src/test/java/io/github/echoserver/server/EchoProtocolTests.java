@@ -14,6 +14,7 @@ import org.junit.jupiter.api.TestInstance.Lifecycle;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
+import static io.github.echoserver.testing.Bytes.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -253,14 +254,6 @@ class EchoProtocolTests {
 
 	static byte[] reply(byte[] line) {
 		return concat(PREFIX, line, bytes("\r\n"));
-	}
-
-	static byte[] concat(byte[]... parts) {
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		for (byte[] part : parts) {
-			out.writeBytes(part);
-		}
-		return out.toByteArray();
 	}
 
 	/** Latin-1 maps each byte to one char: equal strings mean equal bytes, and a diff stays readable. */

@@ -1,17 +1,15 @@
 package io.github.echoserver.server;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
 import io.github.echoserver.connections.TrackedConnection;
 import io.github.echoserver.testing.EchoClient;
+import io.github.echoserver.testing.Flood;
 import io.github.echoserver.testing.RunningServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,13 +31,14 @@ class NioBackPressureTests {
 				EchoClient other = server.connect(); Socket hog = new Socket()) {
 			hog.setReceiveBufferSize(4096);
 			hog.connect(new InetSocketAddress("127.0.0.1", server.tcpPort()), 5000);
-			Thread sender = new Thread(() -> flood(hog), "test-slow-reader");
-			sender.setDaemon(true);
-			sender.start();
+			// Lines, never reading a reply; ends when the server closes the socket.
+			byte[] chunk = ("x".repeat(99) + "\n").repeat(100).getBytes(StandardCharsets.US_ASCII);
+			Flood sender = Flood.start(hog.getOutputStream(), chunk, FLOOD_BYTES / chunk.length);
 
 			// Its replies are waiting: the server has stopped reading it.
-			await().atMost(Duration.ofSeconds(10)).until(() -> entryOf(server, hog).map(this::isBlocked).orElse(false));
-			long readWhenBlocked = entryOf(server, hog).orElseThrow().getBytesIn();
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> server.connectionFrom(hog.getLocalPort()).map(this::isBlocked).orElse(false));
+			long readWhenBlocked = server.connectionFrom(hog.getLocalPort()).orElseThrow().getBytesIn();
 
 			// The single worker is free: a stuck write would hold it until the write timeout.
 			for (int i = 0; i < 100; i++) {
@@ -49,15 +48,15 @@ class NioBackPressureTests {
 			assertThat(server.registry().writeTimeouts()).as("answered before the slow reader timed out").isZero();
 
 			// Nothing more was read from it while its replies waited, though it keeps sending.
-			TrackedConnection slowReader = entryOf(server, hog).orElseThrow();
+			TrackedConnection slowReader = server.connectionFrom(hog.getLocalPort()).orElseThrow();
 			assertThat(isBlocked(slowReader)).isTrue();
 			assertThat(slowReader.getBytesIn()).isEqualTo(readWhenBlocked).isLessThan(FLOOD_BYTES / 4);
 			assertThat(sender.isAlive()).as("the slow reader's writes are blocked, not done").isTrue();
 
 			await().atMost(Duration.ofSeconds(20)).until(() -> server.registry().writeTimeouts() == 1);
 			await().atMost(Duration.ofSeconds(5)).until(() -> server.registry().active() == 1);
-			sender.join(5000);
-			assertThat(sender.isAlive()).as("its writes fail once it is closed").isFalse();
+			// Its writes fail once it is closed: the flood ends.
+			sender.awaitEnd(Duration.ofSeconds(5));
 			other.sendLine("after");
 			assertThat(other.readLine()).isEqualTo("server echo# after");
 		}
@@ -87,28 +86,6 @@ class NioBackPressureTests {
 
 	private boolean isBlocked(TrackedConnection connection) {
 		return connection.isWriteBlocked();
-	}
-
-	private static Optional<TrackedConnection> entryOf(RunningServer server, Socket socket) {
-		return server.registry()
-			.connections()
-			.stream()
-			.filter((connection) -> connection.getRemotePort() == socket.getLocalPort())
-			.findFirst();
-	}
-
-	/** Lines, never reading a reply; ends when the server closes the socket. */
-	private static void flood(Socket socket) {
-		byte[] chunk = ("x".repeat(99) + "\n").repeat(100).getBytes(StandardCharsets.US_ASCII);
-		try {
-			OutputStream out = socket.getOutputStream();
-			for (int sent = 0; sent < FLOOD_BYTES; sent += chunk.length) {
-				out.write(chunk);
-			}
-		}
-		catch (IOException ex) {
-			// closed by the server: what the test waits for
-		}
 	}
 
 }

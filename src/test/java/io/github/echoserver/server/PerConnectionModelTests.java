@@ -1,6 +1,5 @@
 package io.github.echoserver.server;
 
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,11 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
+import static io.github.echoserver.testing.AdminApi.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -21,8 +20,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one with {@code echo.virtual-threads=true}), so many clients are served at once.
  */
 class PerConnectionModelTests {
-
-	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private static final int CLIENTS = 50;
 
@@ -75,11 +72,6 @@ class PerConnectionModelTests {
 		finally {
 			clients.forEach(EchoClient::close);
 		}
-	}
-
-	private static JsonNode json(HttpResponse<String> response) {
-		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-		return JSON.readTree(response.body());
 	}
 
 }

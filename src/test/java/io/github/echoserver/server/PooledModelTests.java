@@ -1,20 +1,20 @@
 package io.github.echoserver.server;
 
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
+import static io.github.echoserver.testing.AdminApi.json;
+import static io.github.echoserver.testing.Bytes.text;
+import static io.github.echoserver.testing.Echoes.assertEchoes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -24,8 +24,6 @@ import static org.awaitility.Awaitility.await;
  * {@code server busy#}; with NIO a few workers serve hundreds of connected clients.
  */
 class PooledModelTests {
-
-	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -52,7 +50,7 @@ class PooledModelTests {
 				assertThat(echo.path("pool").path("activeThreads").asInt()).isEqualTo(2);
 
 				try (EchoClient fourth = server.connect()) {
-					String refusal = new String(fourth.readToEnd(), StandardCharsets.UTF_8);
+					String refusal = text(fourth.readToEnd());
 					assertThat(refusal).startsWith("server busy# ").endsWith("\r\n");
 					assertThat(refusal.lines()).hasSize(1);
 				}
@@ -103,17 +101,6 @@ class PooledModelTests {
 				clients.forEach(EchoClient::close);
 			}
 		}
-	}
-
-	private static void assertEchoes(EchoClient client, String line) {
-		client.sendLine(line);
-		assertThat(client.readLine()).isEqualTo("server echo# " + line);
-	}
-
-
-	private static JsonNode json(HttpResponse<String> response) {
-		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-		return JSON.readTree(response.body());
 	}
 
 }

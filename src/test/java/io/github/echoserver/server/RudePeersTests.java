@@ -1,13 +1,5 @@
 package io.github.echoserver.server;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -15,7 +7,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import org.awaitility.core.ConditionFactory;
@@ -34,9 +25,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.TrackedConnection;
 import io.github.echoserver.testing.EchoClient;
+import io.github.echoserver.testing.Flood;
 import io.github.echoserver.testing.LogCapture;
+import io.github.echoserver.testing.RudePeer;
 import io.github.echoserver.testing.RunningServer;
 
+import static io.github.echoserver.testing.Bytes.concat;
+import static io.github.echoserver.testing.Bytes.text;
+import static io.github.echoserver.testing.Echoes.assertEchoes;
+import static io.github.echoserver.testing.Echoes.echoes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -326,7 +323,8 @@ class RudePeersTests {
 				// Up to 32 MB: more than every socket buffer on the way can hold.
 				byte[] chunk = line.repeat(10_000 / line.length()).getBytes(StandardCharsets.US_ASCII);
 				Flood flood = Flood.start(rude.output(), chunk, 32_000_000 / chunk.length);
-				TrackedConnection tracked = eventually().until(() -> tracked(rude), (found) -> found != null);
+				TrackedConnection tracked = eventually().until(() -> server().connectionFrom(rude.localPort()).orElse(null),
+						(found) -> found != null);
 				await().pollInterval(Duration.ofMillis(100))
 					.atMost(Duration.ofSeconds(20))
 					.until(stalled(() -> tracked.getBytesIn() + flood.written(), 5));
@@ -532,15 +530,6 @@ class RudePeersTests {
 			this.logs.assertNoErrorsOrStackTraces();
 		}
 
-		private @Nullable TrackedConnection tracked(RudePeer peer) {
-			return server().registry()
-				.connections()
-				.stream()
-				.filter((connection) -> connection.getRemotePort() == peer.localPort())
-				.findFirst()
-				.orElse(null);
-		}
-
 		private RunningServer server() {
 			assertThat(this.server).isNotNull();
 			return this.server;
@@ -570,181 +559,6 @@ class RudePeersTests {
 
 	}
 
-	/**
-	 * A client on a plain socket, for what {@link EchoClient} does not do: reset the connection,
-	 * shrink its receive buffer, and read on through a reset.
-	 */
-	static final class RudePeer implements AutoCloseable {
-
-		private final Socket socket;
-
-		private RudePeer(Socket socket) {
-			this.socket = socket;
-		}
-
-		static RudePeer connect(int port) {
-			return connect(port, 0);
-		}
-
-		/**
-		 * @param port the server's port
-		 * @param receiveBufferSize the socket's receive buffer, or 0 for the system's default
-		 */
-		static RudePeer connect(int port, int receiveBufferSize) {
-			try {
-				Socket socket = new Socket();
-				if (receiveBufferSize > 0) {
-					socket.setReceiveBufferSize(receiveBufferSize);
-				}
-				socket.setSoTimeout((int) EchoClient.READ_TIMEOUT.toMillis());
-				socket.setTcpNoDelay(true);
-				socket.connect(new InetSocketAddress("127.0.0.1", port), (int) EchoClient.READ_TIMEOUT.toMillis());
-				return new RudePeer(socket);
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-
-		int localPort() {
-			return this.socket.getLocalPort();
-		}
-
-		OutputStream output() {
-			try {
-				return this.socket.getOutputStream();
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-
-		void send(String text) {
-			try {
-				output().write(text.getBytes(StandardCharsets.UTF_8));
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-
-		/** One line of the server's, without its CR LF. */
-		String readLine() {
-			ByteArrayOutputStream line = new ByteArrayOutputStream();
-			try {
-				InputStream in = this.socket.getInputStream();
-				int b;
-				while ((b = in.read()) != '\n') {
-					if (b < 0) {
-						throw new IOException("Server closed after " + line.size() + " bytes of a line");
-					}
-					line.write(b);
-				}
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-			String text = line.toString(StandardCharsets.UTF_8);
-			return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
-		}
-
-		/**
-		 * Everything the server sends until it closes, also when it ends with a reset (a server
-		 * that closes with unread bytes from us resets the connection).
-		 */
-		byte[] readUntilClosed() {
-			ByteArrayOutputStream all = new ByteArrayOutputStream();
-			byte[] buffer = new byte[8192];
-			try {
-				InputStream in = this.socket.getInputStream();
-				int n;
-				while ((n = in.read(buffer)) >= 0) {
-					all.write(buffer, 0, n);
-				}
-			}
-			catch (SocketException ex) {
-				// Reset by the server after its last line: what it sent before is in `all`.
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-			return all.toByteArray();
-		}
-
-		/** Close with a reset (RST) instead of a FIN. */
-		void reset() {
-			try {
-				this.socket.setSoLinger(true, 0);
-				this.socket.close();
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-		}
-
-		@Override
-		public void close() {
-			try {
-				this.socket.close();
-			}
-			catch (IOException ex) {
-				// closing a test client: nothing to do
-			}
-		}
-
-	}
-
-	/** Writes one chunk over and over on a thread of its own until done or until a write fails. */
-	static final class Flood {
-
-		private final Thread thread;
-
-		private final AtomicLong written = new AtomicLong();
-
-		private volatile @Nullable IOException failure;
-
-		private Flood(OutputStream out, byte[] chunk, long chunks) {
-			this.thread = new Thread(() -> {
-				try {
-					for (long i = 0; i < chunks; i++) {
-						out.write(chunk);
-						this.written.addAndGet(chunk.length);
-					}
-				}
-				catch (IOException ex) {
-					this.failure = ex;
-				}
-			}, "test-flood");
-			this.thread.setDaemon(true);
-		}
-
-		static Flood start(OutputStream out, byte[] chunk, long chunks) {
-			Flood flood = new Flood(out, chunk, chunks);
-			flood.thread.start();
-			return flood;
-		}
-
-		/** Bytes written so far (whole chunks). */
-		long written() {
-			return this.written.get();
-		}
-
-		boolean isAlive() {
-			return this.thread.isAlive();
-		}
-
-		/**
-		 * Wait for the flood to end.
-		 * @return the failure that ended it, or {@code null} if every chunk was written
-		 */
-		@Nullable IOException awaitEnd(Duration timeout) throws InterruptedException {
-			this.thread.join(timeout.toMillis());
-			assertThat(this.thread.isAlive()).as("the flood has ended within " + timeout).isFalse();
-			return this.failure;
-		}
-
-	}
-
 	/** True once {@code progress} has not changed over {@code polls} polls in a row. */
 	private static Callable<Boolean> stalled(LongSupplier progress, int polls) {
 		long[] last = { Long.MIN_VALUE };
@@ -760,28 +574,6 @@ class RudePeersTests {
 	/** Awaitility polling every 10 ms from the start, for at most {@link #WAIT}. */
 	private static ConditionFactory eventually() {
 		return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
-	}
-
-	private static void assertEchoes(EchoClient client, String line) {
-		client.sendLine(line);
-		assertThat(client.readLine()).isEqualTo(PREFIX + line);
-	}
-
-	private static boolean echoes(EchoClient client, String line) {
-		client.sendLine(line);
-		return client.readLine().equals(PREFIX + line);
-	}
-
-	private static byte[] concat(byte[]... parts) {
-		ByteArrayOutputStream all = new ByteArrayOutputStream();
-		for (byte[] part : parts) {
-			all.writeBytes(part);
-		}
-		return all.toByteArray();
-	}
-
-	private static String text(byte[] bytes) {
-		return new String(bytes, StandardCharsets.UTF_8);
 	}
 
 }

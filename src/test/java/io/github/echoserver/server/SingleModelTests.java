@@ -1,16 +1,17 @@
 package io.github.echoserver.server;
 
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.RunningServer;
 
+import static io.github.echoserver.testing.AdminApi.connections;
+import static io.github.echoserver.testing.AdminApi.entryOf;
+import static io.github.echoserver.testing.AdminApi.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -19,8 +20,6 @@ import static org.awaitility.Awaitility.await;
  * client leaves while the next one waits, with NIO it serves every client line by line.
  */
 class SingleModelTests {
-
-	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -79,19 +78,8 @@ class SingleModelTests {
 		}
 	}
 
-
 	private static String adminStateOf(RunningServer server, EchoClient client) {
-		for (JsonNode connection : json(server.get("/actuator/echo/connections"))) {
-			if (connection.path("remotePort").asInt() == client.localPort()) {
-				return connection.path("state").asString();
-			}
-		}
-		throw new AssertionError("No connection from port " + client.localPort() + " in the admin API");
-	}
-
-	private static JsonNode json(HttpResponse<String> response) {
-		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-		return JSON.readTree(response.body());
+		return entryOf(connections(server), client).path("state").asString();
 	}
 
 }

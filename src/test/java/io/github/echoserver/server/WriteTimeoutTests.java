@@ -1,7 +1,5 @@
 package io.github.echoserver.server;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.github.echoserver.testing.EchoClient;
+import io.github.echoserver.testing.Flood;
 import io.github.echoserver.testing.RunningServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,30 +29,16 @@ class WriteTimeoutTests {
 				EchoClient reader = server.connect(); Socket hog = new Socket()) {
 			hog.setReceiveBufferSize(4096);
 			hog.connect(new InetSocketAddress("127.0.0.1", server.tcpPort()), 5000);
-			Thread sender = new Thread(() -> flood(hog), "test-hog-sender");
-			sender.setDaemon(true);
-			sender.start();
+			// Up to 32 MB of lines, never reading a reply; ends when the server closes the socket.
+			byte[] chunk = ("x".repeat(99) + "\n").repeat(100).getBytes(StandardCharsets.US_ASCII);
+			Flood sender = Flood.start(hog.getOutputStream(), chunk, 3200);
 
 			await().atMost(Duration.ofSeconds(20)).until(() -> server.registry().writeTimeouts() == 1);
 			await().atMost(Duration.ofSeconds(5)).until(() -> server.registry().active() == 1);
 			reader.sendLine("unaffected");
 			assertThat(reader.readLine()).isEqualTo("server echo# unaffected");
-			sender.join(5000);
-			assertThat(sender.isAlive()).as("the flooding client's writes fail once it is closed").isFalse();
-		}
-	}
-
-	/** Up to 32 MB of lines, never reading a reply; ends when the server closes the socket. */
-	private static void flood(Socket socket) {
-		byte[] chunk = ("x".repeat(99) + "\n").repeat(100).getBytes(StandardCharsets.US_ASCII);
-		try {
-			OutputStream out = socket.getOutputStream();
-			for (int i = 0; i < 3200; i++) {
-				out.write(chunk);
-			}
-		}
-		catch (IOException ex) {
-			// closed by the server: what the test waits for
+			// The flooding client's writes fail once it is closed: the flood ends.
+			sender.awaitEnd(Duration.ofSeconds(5));
 		}
 	}
 

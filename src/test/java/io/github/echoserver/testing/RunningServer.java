@@ -87,10 +87,14 @@ public final class RunningServer implements AutoCloseable {
 
 	/** What the registry says this client's connection is doing; empty once the server has let go of it. */
 	public Optional<ConnectionState> stateOf(EchoClient client) {
+		return connectionFrom(client.localPort()).map(TrackedConnection::getState);
+	}
+
+	/** The registry's entry for the connection from local port {@code clientPort}; empty once the server has let go of it. */
+	public Optional<TrackedConnection> connectionFrom(int clientPort) {
 		return registry().connections()
 			.stream()
-			.filter((connection) -> connection.getRemotePort() == client.localPort())
-			.map(TrackedConnection::getState)
+			.filter((connection) -> connection.getRemotePort() == clientPort)
 			.findFirst();
 	}
 

@@ -1,5 +1,6 @@
 /**
- * What the tests share: a bounded loopback line client and the application started on free
- * ports.
+ * What the tests share, so that each test class is about its behaviour: the application started
+ * on free ports, clients (a bounded line client, a rude one, selector-driven crowds), probes of
+ * what the process holds, the admin API read as JSON, and the few assertions every class makes.
  */
 package io.github.echoserver.testing;
