@@ -11,8 +11,8 @@ import io.github.echoserver.config.Mode;
 
 /**
  * A concurrency model of DESIGN.md §3: the threads that serve connections, their bound, and
- * what happens to work beyond the bound. The connection factory's own accept or select loop
- * never runs here (see {@link ServerExecutor}).
+ * what happens to work beyond the bound. The connection factory's own accept loop never runs
+ * here (see {@link ServerExecutor}).
  * <p>
  * With blocking I/O each task is a whole connection (the reader lives as long as the socket);
  * with NIO the workers are event loops that each own the connections assigned to them.

@@ -158,8 +158,8 @@ class FloodTests {
 	/**
 	 * An idle server lets go of what its closed connections held without waiting for the next
 	 * client. Blocking: the TcpNet factory's map keeps closed connections until its sweep at the
-	 * next accept, so they drop their buffers themselves. NIO: a channel closed on a worker
-	 * keeps its file descriptor until the select loop next selects, so closing wakes it. 200
+	 * next accept, so they leave it as they close. NIO: a closed channel keeps its file
+	 * descriptor until its event loop next selects, which the loop does right after. 200
 	 * clients connect, echo a line and leave; the descriptors must come back and no connection
 	 * object may stay reachable without any other client (both failed before those fixes). The
 	 * heap after a full GC is printed.
