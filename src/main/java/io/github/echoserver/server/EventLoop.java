@@ -98,6 +98,12 @@ final class EventLoop implements Runnable {
 		catch (CancelledKeyException ex) {
 			// Closed while its turn came: nothing left to do for it.
 		}
+		catch (RuntimeException ex) {
+			// The pipeline answers failures of the flow itself; anything else is a fault of this
+			// connection's transport. Closed, so that it cannot fail again at every pass.
+			logger.error("Closing a connection after an unexpected failure on " + this.thread.getName(), ex);
+			connection.close();
+		}
 	}
 
 	private void runTasks() {
