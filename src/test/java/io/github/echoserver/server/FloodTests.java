@@ -82,8 +82,11 @@ class FloodTests {
 	/**
 	 * How long after the client has read the last refusal a server socket of a refused
 	 * connection may still be in a TCP conversation (see {@link ProcessProbe#serverSockets(int)}).
+	 * Generous: usually under a second, but with a thread per connection on a machine loaded by a
+	 * benchmark beside the tests it once took more than 10 s. A leak still fails, here and in the
+	 * descriptor count at the end.
 	 */
-	private static final Duration SERVER_CLOSE_BOUND = Duration.ofSeconds(10);
+	private static final Duration SERVER_CLOSE_BOUND = Duration.ofSeconds(30);
 
 	/** Admin calls the burst waits for before it stops polling, so that the API is exercised under load. */
 	private static final int ADMIN_CALLS = 3;
