@@ -170,7 +170,8 @@ public final class ConnectionPipeline {
 			return Ending.LINE_TOO_LONG;
 		}
 		catch (RuntimeException ex) {
-			return failed(ex);
+			failed(ex);
+			return null;
 		}
 	}
 
@@ -222,8 +223,8 @@ public final class ConnectionPipeline {
 			ending = Ending.LINE_TOO_LONG;
 		}
 		catch (RuntimeException ex) {
-			Ending failure = failed(ex);
-			ending = (failure != null) ? failure : ending;
+			// Ends the connection (or it had ended already); the end below is then a no-op.
+			failed(ex);
 		}
 		finally {
 			this.reading = false;
@@ -305,18 +306,18 @@ public final class ConnectionPipeline {
 	}
 
 	/**
-	 * A failure while a frame was handled. After the connection has ended it is a consequence
-	 * (the outbound adapter no longer finds a closed connection), not a fault.
+	 * A failure while a frame was handled ends the connection with an internal error. After the
+	 * connection has ended it is a consequence (the outbound adapter no longer finds a closed
+	 * connection), not a fault.
 	 */
-	private @Nullable Ending failed(RuntimeException ex) {
+	private void failed(RuntimeException ex) {
 		if (this.ended.get()) {
 			if (logger.isDebugEnabled()) {
 				logger.debug("Connection from " + this.peer + " was closed while a line was handled: " + ex);
 			}
-			return null;
+			return;
 		}
 		end(Ending.INTERNAL_ERROR, ex);
-		return null;
 	}
 
 	private void log(Ending ending, @Nullable Throwable cause) {

@@ -7,9 +7,10 @@ package io.github.echoserver.protocol;
  * until the server answers the timing mark, so the session looks frozen. In line framing the
  * server therefore ends the session with {@code server bye# interrupted}. Byte FF never occurs in
  * UTF-8 text; a binary client that sends FF F4 or FF F3 in line framing is taken as interrupting
- * (raw framing passes every byte).
+ * (raw framing passes every byte). The connection pipeline looks for it in every read and ends
+ * the session with {@code Ending.INTERRUPTED}.
  */
-public final class TelnetInterrupt extends RuntimeException {
+public final class TelnetInterrupt {
 
 	private static final byte IAC = (byte) 0xFF;
 
@@ -17,8 +18,7 @@ public final class TelnetInterrupt extends RuntimeException {
 
 	private static final byte BRK = (byte) 0xF3;
 
-	public TelnetInterrupt() {
-		super("telnet interrupt (IAC IP or IAC BRK)", null, false, false);
+	private TelnetInterrupt() {
 	}
 
 	/**
