@@ -1,5 +1,7 @@
 package io.github.echoserver.admin;
 
+import io.github.echoserver.config.ConditionalOnProcessRole;
+import io.github.echoserver.config.ProcessRole;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.server.ConnectionModel;
 import io.github.echoserver.server.ServerStatus;
@@ -8,25 +10,39 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The admin side: endpoint, health component and meters.
+ * The admin side: endpoint, health component and meters. The endpoint shows an
+ * {@link EchoView}; in a process that serves, the view, the health component and the meters
+ * read this process's registry and model. The supervisor of the multi-process model brings its
+ * own (package {@code process}).
  */
 @Configuration(proxyBeanMethods = false)
 class AdminConfiguration {
 
 	@Bean
-	EchoEndpoint echoEndpoint(ServerStatus status, ConnectionRegistry registry, ConnectionModel model) {
-		return new EchoEndpoint(status, registry, model);
+	EchoEndpoint echoEndpoint(EchoView view) {
+		return new EchoEndpoint(view);
 	}
 
-	/** Named so that the health component is called {@code echo}. */
-	@Bean
-	EchoHealthIndicator echoHealthIndicator(ServerStatus status) {
-		return new EchoHealthIndicator(status);
-	}
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProcessRole({ ProcessRole.SINGLE, ProcessRole.WORKER })
+	static class ServingProcessAdmin {
 
-	@Bean
-	EchoMetrics echoMetrics(ConnectionRegistry registry, ConnectionModel model) {
-		return new EchoMetrics(registry, model);
+		@Bean
+		LocalEchoView localEchoView(ServerStatus status, ConnectionRegistry registry, ConnectionModel model) {
+			return new LocalEchoView(status, registry, model);
+		}
+
+		/** Named so that the health component is called {@code echo}. */
+		@Bean
+		EchoHealthIndicator echoHealthIndicator(ServerStatus status) {
+			return new EchoHealthIndicator(status);
+		}
+
+		@Bean
+		EchoMetrics echoMetrics(ConnectionRegistry registry, ConnectionModel model) {
+			return new EchoMetrics(registry, model);
+		}
+
 	}
 
 }

@@ -2,6 +2,9 @@ package io.github.echoserver.admin;
 
 import java.time.Instant;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import org.jspecify.annotations.Nullable;
+
 import io.github.echoserver.connections.TrackedConnection;
 
 /**
@@ -16,14 +19,23 @@ import io.github.echoserver.connections.TrackedConnection;
  * @param linesEchoed replies written
  * @param bytesIn bytes received
  * @param bytesOut bytes sent
+ * @param process the worker process that serves it when {@code echo.processes > 1}; absent in a
+ * single process
  */
 public record ConnectionDescriptor(String id, String remoteAddress, int remotePort, String state, Instant openedAt,
-		Instant lastActivityAt, long linesEchoed, long bytesIn, long bytesOut) {
+		Instant lastActivityAt, long linesEchoed, long bytesIn, long bytesOut,
+		@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Integer process) {
 
 	static ConnectionDescriptor of(TrackedConnection connection) {
 		return new ConnectionDescriptor(connection.getId(), connection.getRemoteAddress(), connection.getRemotePort(),
 				connection.getState().value(), connection.getOpenedAt(), connection.getLastActivityAt(),
-				connection.getLinesEchoed(), connection.getBytesIn(), connection.getBytesOut());
+				connection.getLinesEchoed(), connection.getBytesIn(), connection.getBytesOut(), null);
+	}
+
+	/** This entry as one of worker {@code index}'s, in the supervisor's list. */
+	public ConnectionDescriptor inProcess(int index) {
+		return new ConnectionDescriptor(this.id, this.remoteAddress, this.remotePort, this.state, this.openedAt,
+				this.lastActivityAt, this.linesEchoed, this.bytesIn, this.bytesOut, index);
 	}
 
 }

@@ -1,6 +1,7 @@
 package io.github.echoserver.admin;
 
 import java.time.Instant;
+import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.jspecify.annotations.Nullable;
@@ -21,9 +22,13 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param connections connection counts
  * @param pool the workers
  * @param traffic totals since start
+ * @param processes the worker processes when {@code echo.processes > 1} (every other figure is
+ * then their sum); absent in a single process
  */
 public record EchoDescriptor(String mode, String io, String framing, Listening listening, Connections connections,
-		PoolState pool, Traffic traffic) implements OperationResponseBody {
+		PoolState pool, Traffic traffic,
+		@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable List<ProcessDescriptor> processes)
+		implements OperationResponseBody {
 
 	static EchoDescriptor of(ServerStatus status, ConnectionRegistry registry, PoolState pool) {
 		var properties = status.getProperties();
@@ -32,7 +37,7 @@ public record EchoDescriptor(String mode, String io, String framing, Listening l
 				new Listening(status.getAddress(), status.getPort(), status.getSince()),
 				new Connections(registry.active(), registry.waiting(), registry.accepted(), registry.closed(),
 						registry.rejected(), registry.limit()),
-				pool, new Traffic(registry.linesEchoed(), registry.bytesReceived(), registry.bytesSent()));
+				pool, new Traffic(registry.linesEchoed(), registry.bytesReceived(), registry.bytesSent()), null);
 	}
 
 	/**

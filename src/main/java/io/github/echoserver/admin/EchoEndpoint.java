@@ -1,15 +1,8 @@
 package io.github.echoserver.admin;
 
-import java.util.Comparator;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
-
-import io.github.echoserver.connections.ConnectionRegistry;
-import io.github.echoserver.connections.Ending;
-import io.github.echoserver.connections.TrackedConnection;
-import io.github.echoserver.server.ConnectionModel;
-import io.github.echoserver.server.ServerStatus;
 
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -19,42 +12,30 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 /**
  * The {@code echo} Actuator endpoint (DESIGN.md §5): the server's state, its open connections,
- * and closing one of them. It only adapts the registry and the model into descriptors.
+ * and closing one of them. It only maps HTTP onto an {@link EchoView}: this process's own, or
+ * the supervisor's sum of its workers.
  */
 @Endpoint(id = "echo")
 public class EchoEndpoint {
 
 	static final String CONNECTIONS = "connections";
 
-	private final ServerStatus status;
+	private final EchoView view;
 
-	private final ConnectionRegistry registry;
-
-	private final ConnectionModel model;
-
-	public EchoEndpoint(ServerStatus status, ConnectionRegistry registry, ConnectionModel model) {
-		this.status = status;
-		this.registry = registry;
-		this.model = model;
+	public EchoEndpoint(EchoView view) {
+		this.view = view;
 	}
 
 	/** {@code GET /actuator/echo}. */
 	@ReadOperation
 	public EchoDescriptor echo() {
-		return EchoDescriptor.of(this.status, this.registry, this.model.state());
+		return this.view.describe();
 	}
 
 	/** {@code GET /actuator/echo/connections}, oldest first; any other name answers 404. */
 	@ReadOperation
 	public @Nullable List<ConnectionDescriptor> collection(@Selector String name) {
-		if (!CONNECTIONS.equals(name)) {
-			return null;
-		}
-		return this.registry.connections()
-			.stream()
-			.sorted(Comparator.comparing(TrackedConnection::getOpenedAt))
-			.map(ConnectionDescriptor::of)
-			.toList();
+		return CONNECTIONS.equals(name) ? this.view.connections() : null;
 	}
 
 	/**
@@ -64,11 +45,9 @@ public class EchoEndpoint {
 	 */
 	@DeleteOperation
 	public WebEndpointResponse<Void> close(@Selector String name, @Selector String id) {
-		TrackedConnection connection = CONNECTIONS.equals(name) ? this.registry.find(id) : null;
-		if (connection == null) {
+		if (!CONNECTIONS.equals(name) || !this.view.close(id)) {
 			return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
 		}
-		connection.getHandle().end(Ending.CLOSED_BY_ADMINISTRATOR);
 		return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NO_CONTENT);
 	}
 

@@ -42,6 +42,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * wait 3-4 s for SYN retransmits
  * @param shutdownTimeout bound of the drain on SIGTERM: replies in flight and bye lines must
  * be written within it, then the remaining connections are closed
+ * @param processes 1 serves in this process; more makes this process a supervisor of that many
+ * worker processes, each running the model above and sharing the port through
+ * {@code SO_REUSEPORT}; from 1 to {@value #MAX_PROCESSES}
  */
 @ConfigurationProperties("echo")
 public record EchoProperties(
@@ -59,7 +62,14 @@ public record EchoProperties(
 		@DefaultValue("30s") Duration lineTimeout,
 		@DefaultValue("30s") Duration writeTimeout,
 		@DefaultValue("4096") int backlog,
-		@DefaultValue("10s") Duration shutdownTimeout) {
+		@DefaultValue("10s") Duration shutdownTimeout,
+		@DefaultValue("1") int processes) {
+
+	/**
+	 * The most worker processes: each is a JVM of its own (see the README's "Multi-process"), and
+	 * more than this many would cost gigabytes for no gain on any machine we know.
+	 */
+	public static final int MAX_PROCESSES = 64;
 
 	/** The first Java feature release with virtual threads. */
 	static final int VIRTUAL_THREADS_JAVA_VERSION = 21;
@@ -72,6 +82,7 @@ public record EchoProperties(
 		requireInRange("echo.max-line-length", maxLineLength, 1, Integer.MAX_VALUE - 2);
 		requireInRange("echo.max-connections", maxConnections, 1, Integer.MAX_VALUE);
 		requireInRange("echo.backlog", backlog, 1, Integer.MAX_VALUE);
+		requireInRange("echo.processes", processes, 1, MAX_PROCESSES);
 		if (idleTimeout.isNegative()) {
 			throw new InvalidEchoPropertyException("echo.idle-timeout", idleTimeout, "a duration >= 0 (0 = off)");
 		}

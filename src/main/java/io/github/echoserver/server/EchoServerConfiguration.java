@@ -1,6 +1,9 @@
 package io.github.echoserver.server;
 
+import io.github.echoserver.config.ConditionalOnProcessRole;
 import io.github.echoserver.config.EchoProperties;
+import io.github.echoserver.config.ProcessRole;
+import io.github.echoserver.config.WorkerIdentity;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionTimeoutReaper;
 import io.github.echoserver.pipeline.PipelineFactory;
@@ -8,6 +11,7 @@ import io.github.echoserver.pipeline.PipelineFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.integration.config.IntegrationManagementConfigurer;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
@@ -20,9 +24,12 @@ import org.springframework.util.IdGenerator;
  * Wires the TCP server from {@link EchoProperties}: the concurrency model, the connection
  * factory that {@code echo.io} names, the pipeline every connection runs, and the flow from the
  * inbound channel adapter through the {@link EchoHandler} to the outbound channel adapter.
- * Every number comes from the properties; none is repeated here.
+ * Every number comes from the properties; none is repeated here. A process that serves: a
+ * single process, or a worker of the multi-process model (which shares the port with the other
+ * workers through {@code SO_REUSEPORT}); a supervisor serves no TCP.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnProcessRole({ ProcessRole.SINGLE, ProcessRole.WORKER })
 class EchoServerConfiguration {
 
 	@Bean
@@ -48,8 +55,9 @@ class EchoServerConfiguration {
 
 	@Bean
 	AbstractServerConnectionFactory echoConnectionFactory(EchoProperties properties, ConnectionModel model,
-			PipelineFactory pipelines) {
-		ListenerSocketSupport listenerSocket = new ListenerSocketSupport(false);
+			PipelineFactory pipelines, Environment environment) {
+		ListenerSocketSupport listenerSocket = new ListenerSocketSupport(
+				ProcessRole.of(environment) == ProcessRole.WORKER);
 		AbstractServerConnectionFactory factory;
 		if (model instanceof EventLoopModel loops) {
 			factory = new EchoNioServerConnectionFactory(properties.port(), loops, pipelines);
@@ -132,8 +140,10 @@ class EchoServerConfiguration {
 	}
 
 	@Bean
-	ServerStatus serverStatus(EchoProperties properties, AbstractServerConnectionFactory factory) {
-		return new ServerStatus(properties, factory);
+	ServerStatus serverStatus(EchoProperties properties, AbstractServerConnectionFactory factory,
+			Environment environment) {
+		WorkerIdentity worker = WorkerIdentity.of(environment);
+		return new ServerStatus(properties, factory, (worker != null) ? "Worker " + worker.index() : "Echo server");
 	}
 
 	@Bean

@@ -30,19 +30,28 @@ public class ServerStatus {
 
 	private final AbstractServerConnectionFactory factory;
 
+	private final String name;
+
 	private final CompletableFuture<Integer> listening = new CompletableFuture<>();
 
 	private volatile @Nullable Instant since;
 
-	public ServerStatus(EchoProperties properties, AbstractServerConnectionFactory factory) {
+	/**
+	 * @param properties the server's properties
+	 * @param factory its connection factory
+	 * @param name what the startup line calls this process: {@code Echo server}, or
+	 * {@code Worker 2} in the multi-process model
+	 */
+	public ServerStatus(EchoProperties properties, AbstractServerConnectionFactory factory, String name) {
 		this.properties = properties;
 		this.factory = factory;
+		this.name = name;
 	}
 
 	@EventListener
 	void onListening(TcpConnectionServerListeningEvent event) {
 		this.since = Instant.now();
-		logger.info("Echo server listening on " + this.properties.address() + ":" + event.getPort() + " (mode="
+		logger.info(this.name + " listening on " + this.properties.address() + ":" + event.getPort() + " (mode="
 				+ this.properties.mode().value() + ", io=" + this.properties.io().value() + ", framing="
 				+ this.properties.framing().value() + ")");
 		this.listening.complete(event.getPort());

@@ -1,0 +1,46 @@
+package io.github.echoserver.process;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The messages of the control channel, one JSON object per line.
+ * <ul>
+ * <li>worker to supervisor, unasked: {@code {"event":"hello","index":2,"pid":4711}} first, then
+ * {@code {"event":"listening","port":7007}} once its listener is up;</li>
+ * <li>supervisor to worker: {@code {"id":1,"op":"describe"}}, {@code {"id":2,"op":"connections"}},
+ * {@code {"id":3,"op":"close","connection":"..."}};</li>
+ * <li>worker's answer: {@code {"id":1,"result":...}} (the endpoint's own JSON for {@code describe}
+ * and {@code connections}, {@code true}/{@code false} for {@code close}), or
+ * {@code {"id":1,"error":"..."}}.</li>
+ * </ul>
+ */
+final class ControlProtocol {
+
+	static final JsonMapper JSON = JsonMapper.builder().build();
+
+	static final String EVENT = "event";
+
+	static final String HELLO = "hello";
+
+	static final String LISTENING = "listening";
+
+	static final String ID = "id";
+
+	static final String OP = "op";
+
+	static final String DESCRIBE = "describe";
+
+	static final String CONNECTIONS = "connections";
+
+	static final String CLOSE = "close";
+
+	static final String CONNECTION = "connection";
+
+	static final String RESULT = "result";
+
+	static final String ERROR = "error";
+
+	private ControlProtocol() {
+	}
+
+}

@@ -1,0 +1,99 @@
+package io.github.echoserver.process;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * The supervisor's control socket: a Unix domain socket in a fresh temporary directory that only
+ * this user may enter (so neither other hosts nor other users can reach it). Every worker
+ * connects to it while it starts; each accepted channel is handed to a thread of its own, which
+ * reads what that worker says for as long as it lives.
+ */
+final class ControlServer implements Closeable {
+
+	private static final Log logger = LogFactory.getLog(ControlServer.class);
+
+	private final Path directory;
+
+	private final Path socket;
+
+	private final ServerSocketChannel server;
+
+	private final Consumer<ControlChannel> reader;
+
+	private final AtomicInteger connections = new AtomicInteger();
+
+	private ControlServer(Path directory, ServerSocketChannel server, Consumer<ControlChannel> reader) {
+		this.directory = directory;
+		this.socket = directory.resolve("control.sock");
+		this.server = server;
+		this.reader = reader;
+	}
+
+	/**
+	 * Open the socket and start accepting.
+	 * @param reader what reads one worker's channel until it closes; runs on a thread of its own
+	 * @return the open socket
+	 * @throws IOException when the socket cannot be created
+	 */
+	static ControlServer open(Consumer<ControlChannel> reader) throws IOException {
+		// Files.createTempDirectory makes the directory rwx------ on POSIX file systems.
+		Path directory = Files.createTempDirectory("echo-server-");
+		ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+		ControlServer control = new ControlServer(directory, server, reader);
+		server.bind(UnixDomainSocketAddress.of(control.socket));
+		Thread acceptor = new Thread(control::accept, "echo-control-accept");
+		acceptor.setDaemon(true);
+		acceptor.start();
+		return control;
+	}
+
+	/** Where workers connect ({@code ECHO_WORKER_CONTROL_SOCKET}). */
+	Path socket() {
+		return this.socket;
+	}
+
+	private void accept() {
+		while (this.server.isOpen()) {
+			try {
+				SocketChannel accepted = this.server.accept();
+				ControlChannel channel = new ControlChannel(accepted);
+				Thread thread = new Thread(() -> this.reader.accept(channel),
+						"echo-control-" + this.connections.incrementAndGet());
+				thread.setDaemon(true);
+				thread.start();
+			}
+			catch (ClosedChannelException ex) {
+				return;
+			}
+			catch (IOException ex) {
+				logger.warn("Control socket: " + ex.getMessage());
+			}
+		}
+	}
+
+	@Override
+	public void close() {
+		try {
+			this.server.close();
+			Files.deleteIfExists(this.socket);
+			Files.deleteIfExists(this.directory);
+		}
+		catch (IOException ex) {
+			logger.debug("Could not remove the control socket " + this.socket, ex);
+		}
+	}
+
+}

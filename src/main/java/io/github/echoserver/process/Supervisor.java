@@ -1,0 +1,459 @@
+package io.github.echoserver.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+
+import io.github.echoserver.admin.EchoDescriptor;
+import io.github.echoserver.config.EchoProperties;
+import io.github.echoserver.config.InvalidEchoPropertyException;
+import io.github.echoserver.config.WorkerIdentity;
+import io.github.echoserver.server.EchoServerLifecycle;
+import io.github.echoserver.server.ListenerStartException;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The supervisor of the multi-process model ({@code echo.processes > 1}): it serves no TCP; it
+ * starts {@code processes} workers of this same jar with this same configuration, each binding
+ * the port with {@code SO_REUSEPORT} so that the kernel spreads new connections across them.
+ * <ul>
+ * <li>Start: settle the port (0 becomes one free port for all), open the control socket, start
+ * every worker, and return when every one listens, so that a started supervisor is a listening
+ * server; a worker that fails meanwhile fails the startup, in one line with its reason.</li>
+ * <li>Watch: a worker that exits is logged with its exit status and restarted after a back-off
+ * that doubles with each death; the others and their clients are untouched. A worker that dies
+ * {@value #MAX_DEATHS} times within {@link #DEATH_WINDOW} is given up, and the health goes DOWN.</li>
+ * <li>Stop (SIGTERM, Ctrl+C): readiness goes down and every worker gets SIGTERM, so each drains
+ * as a single process does; a worker still alive past the drain bound is killed.</li>
+ * </ul>
+ * Workers also leave when the supervisor dies without stopping them ({@code kill -9}): see
+ * {@link WorkerAgent}.
+ */
+public class Supervisor implements SmartLifecycle, DisposableBean {
+
+	/** Deaths within this window count towards giving a worker up. */
+	static final Duration DEATH_WINDOW = Duration.ofSeconds(60);
+
+	/** The deaths within {@link #DEATH_WINDOW} after which a worker is not restarted again. */
+	static final int MAX_DEATHS = 5;
+
+	/** The back-off after the second death in the window; it doubles with each further one (the first restart is at once). */
+	static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+
+	/** How long every worker may take to listen at startup: JVM starts, on a busy machine, all at once. */
+	static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+	/** A worker's process gets this long beyond {@code shutdown-timeout} to drain and exit before it is killed. */
+	static final Duration EXIT_GRACE = Duration.ofSeconds(10);
+
+	/** How often the meters' copy of each worker's figures is refreshed. */
+	static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
+
+	/** How long a worker may take to answer the supervisor. */
+	static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
+
+	private static final Log logger = LogFactory.getLog(Supervisor.class);
+
+	private final EchoProperties properties;
+
+	private final String[] arguments;
+
+	private final ApplicationEventPublisher publisher;
+
+	private final List<Worker> workers;
+
+	private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
+		Thread thread = new Thread(task, "echo-supervisor");
+		thread.setDaemon(true);
+		return thread;
+	});
+
+	private final CompletableFuture<Void> allListening = new CompletableFuture<>();
+
+	private volatile @Nullable ControlServer control;
+
+	private volatile @Nullable WorkerCommand command;
+
+	private volatile int port;
+
+	private volatile @Nullable Instant since;
+
+	private volatile boolean stopping;
+
+	private volatile boolean running;
+
+	public Supervisor(EchoProperties properties, String[] arguments, ApplicationEventPublisher publisher) {
+		this.properties = properties;
+		this.arguments = arguments.clone();
+		this.publisher = publisher;
+		this.workers = IntStream.rangeClosed(1, properties.processes()).mapToObj(Worker::new).toList();
+		this.port = properties.port();
+	}
+
+	@Override
+	public void start() {
+		requireReusePort();
+		this.port = settlePort();
+		try {
+			this.control = ControlServer.open(this::read);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot open the supervisor's control socket: " + ex.getMessage(), ex);
+		}
+		this.command = WorkerCommand.of(this.arguments, this.port);
+		logger.info("Starting " + this.workers.size() + " worker processes for " + this.properties.address() + ":"
+				+ this.port);
+		logger.debug("Worker command: " + this.command);
+		this.workers.forEach(this::launch);
+		try {
+			this.allListening.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException | TimeoutException | InterruptedException ex) {
+			if (ex instanceof InterruptedException) {
+				Thread.currentThread().interrupt();
+			}
+			this.stopping = true;
+			killAll();
+			throw (ex.getCause() instanceof WorkerStartException failed) ? failed
+					: new WorkerStartException(firstNotListening(), "not listening after " + START_TIMEOUT.toSeconds()
+							+ " s", null);
+		}
+		this.scheduler.scheduleWithFixedDelay(this::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
+				TimeUnit.MILLISECONDS);
+		this.running = true;
+	}
+
+	/** The kernel must let several sockets share the port, or the workers could not all bind it. */
+	private void requireReusePort() {
+		try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+			if (!probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+				throw new InvalidEchoPropertyException("echo.processes", this.properties.processes(),
+						"1 on this system: it has no SO_REUSEPORT, which worker processes need to share the port");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Bind the address and port once without {@code SO_REUSEPORT}: this fails if any socket holds
+	 * the port (another server, or the workers of another supervisor, which would otherwise share
+	 * it with ours), and turns port 0 into the one free port every worker then binds.
+	 */
+	private int settlePort() {
+		try (ServerSocket probe = new ServerSocket()) {
+			probe.setReuseAddress(true);
+			probe.bind(new InetSocketAddress(this.properties.address(), this.properties.port()), 1);
+			return probe.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new ListenerStartException(this.properties.address(), this.properties.port(), ex);
+		}
+	}
+
+	private void launch(Worker worker) {
+		ControlServer control = this.control;
+		WorkerCommand command = this.command;
+		if (this.stopping || control == null || command == null) {
+			return;
+		}
+		ProcessBuilder builder = new ProcessBuilder(command.command()).redirectErrorStream(true);
+		Map<String, String> environment = builder.environment();
+		environment.put(WorkerIdentity.INDEX_VARIABLE, String.valueOf(worker.index()));
+		environment.put(WorkerIdentity.START_VARIABLE, String.valueOf(worker.starts()));
+		environment.put(WorkerIdentity.CONTROL_SOCKET_VARIABLE, control.socket().toString());
+		Process process;
+		try {
+			process = builder.start();
+		}
+		catch (IOException ex) {
+			worker.fail("cannot start a process: " + ex.getMessage());
+			logger.error("Worker " + worker.index() + " cannot be started: " + ex.getMessage());
+			this.allListening.completeExceptionally(
+					new WorkerStartException(worker.index(), "not started", ex.getMessage()));
+			return;
+		}
+		// Blocked on the (never written) stdin, a worker would learn nothing: close it at once.
+		closeQuietly(process);
+		WorkerOutput output = WorkerOutput.copy(process.getInputStream(), System.out,
+				"echo-worker-" + worker.index() + "-output");
+		worker.started(process, output);
+		if (worker.restarts() == 0) {
+			logger.info("Worker " + worker.index() + " started (pid " + process.pid() + ")");
+		}
+		process.onExit().thenAcceptAsync((exited) -> onExit(worker, exited), this.scheduler);
+	}
+
+	private static void closeQuietly(Process process) {
+		try {
+			process.getOutputStream().close();
+		}
+		catch (IOException ex) {
+			// Its stdin was never needed.
+		}
+	}
+
+	/** Reads what one worker says on the control channel, until the channel closes. */
+	private void read(ControlChannel channel) {
+		Worker worker = null;
+		try {
+			String line;
+			while ((line = channel.readLine()) != null) {
+				JsonNode message = ControlProtocol.JSON.readTree(line);
+				String event = message.path(ControlProtocol.EVENT).asString("");
+				if (event.equals(ControlProtocol.HELLO)) {
+					worker = hello(channel, message);
+					if (worker == null) {
+						break;
+					}
+				}
+				else if (worker != null && event.equals(ControlProtocol.LISTENING)) {
+					onListening(worker);
+				}
+				else if (worker != null && message.has(ControlProtocol.ID)) {
+					worker.answered(message);
+				}
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.debug("Control channel of worker " + ((worker != null) ? worker.index() : "?") + " failed", ex);
+		}
+		if (worker != null) {
+			worker.detach(channel);
+		}
+		else {
+			channel.close();
+		}
+	}
+
+	private @Nullable Worker hello(ControlChannel channel, JsonNode hello) {
+		int index = hello.path("index").asInt();
+		long pid = hello.path("pid").asLong();
+		if (index >= 1 && index <= this.workers.size() && this.workers.get(index - 1).attach(channel, pid)) {
+			return this.workers.get(index - 1);
+		}
+		logger.warn("Control socket: ignoring a hello from pid " + pid + " as worker " + index
+				+ ", which is not a process this supervisor started");
+		return null;
+	}
+
+	private void onListening(Worker worker) {
+		worker.listening();
+		Process process = worker.process();
+		Instant exited = worker.lastExit();
+		if (exited != null) {
+			logger.info("Worker " + worker.index() + " listening again (pid "
+					+ ((process != null) ? process.pid() : "?") + "), "
+					+ Duration.between(exited, Instant.now()).toMillis() + " ms after its previous process exited");
+		}
+		if (!this.allListening.isDone()
+				&& this.workers.stream().allMatch((each) -> each.state() == Worker.State.LISTENING)) {
+			this.since = Instant.now();
+			logger.info("Echo server listening on " + this.properties.address() + ":" + this.port + " with "
+					+ this.workers.size() + " worker processes (mode=" + this.properties.mode().value() + ", io="
+					+ this.properties.io().value() + ", framing=" + this.properties.framing().value() + ")");
+			this.allListening.complete(null);
+		}
+	}
+
+	private void onExit(Worker worker, Process process) {
+		WorkerOutput output = worker.output();
+		boolean listened = worker.state() == Worker.State.LISTENING;
+		if (!worker.exited(process)) {
+			return;
+		}
+		if (output != null) {
+			output.awaitEnd(2_000);
+		}
+		String status = ExitStatus.describe(process.exitValue());
+		String reason = (output != null) ? output.reason() : null;
+		if (this.stopping) {
+			worker.state(Worker.State.STOPPED);
+			return;
+		}
+		if (!this.allListening.isDone()) {
+			this.allListening.completeExceptionally(new WorkerStartException(worker.index(), status, reason));
+			return;
+		}
+		String what = "Worker " + worker.index() + " (pid " + process.pid() + ") "
+				+ (listened ? "exited" : "failed to start") + " with " + status
+				+ ((reason != null) ? ": " + reason : "");
+		int deaths = worker.died(DEATH_WINDOW);
+		if (deaths >= MAX_DEATHS) {
+			worker.fail("worker " + worker.index() + " died " + deaths + " times within " + DEATH_WINDOW.toSeconds()
+					+ " s; the last time with " + status + ((reason != null) ? ": " + reason : ""));
+			logger.error(what + "; it died " + deaths + " times within " + DEATH_WINDOW.toSeconds()
+					+ " s, so it is not restarted again");
+			return;
+		}
+		Duration delay = backoff(deaths);
+		worker.state(Worker.State.RESTARTING);
+		logger.warn(what + "; restarting it" + (delay.isZero() ? "" : " in " + delay.toMillis() + " ms"));
+		this.scheduler.schedule(() -> launch(worker), delay.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	/** At once after a first death in the window, then 200 ms, doubling: 400 ms, 800 ms... */
+	static Duration backoff(int deaths) {
+		return (deaths <= 1) ? Duration.ZERO : FIRST_BACKOFF.multipliedBy(1L << Math.min(deaths - 2, 10));
+	}
+
+	/** Refresh each listening worker's figures for the meters. */
+	private void poll() {
+		for (Worker worker : this.workers) {
+			if (worker.state() == Worker.State.LISTENING) {
+				worker.ask(ControlProtocol.JSON.createObjectNode().put(ControlProtocol.OP, ControlProtocol.DESCRIBE),
+						ANSWER_TIMEOUT)
+					.thenAccept((result) -> worker.last(ControlProtocol.JSON.treeToValue(result, EchoDescriptor.class)));
+			}
+		}
+	}
+
+	@Override
+	public void stop() {
+		if (!this.running) {
+			return;
+		}
+		this.running = false;
+		this.stopping = true;
+		long started = System.nanoTime();
+		AvailabilityChangeEvent.publish(this.publisher, this, ReadinessState.REFUSING_TRAFFIC);
+		logger.info("Stopping " + this.workers.size() + " worker processes; each drains its connections within "
+				+ this.properties.shutdownTimeout().toMillis() + " ms");
+		Map<Worker, Process> draining = new LinkedHashMap<>();
+		for (Worker worker : this.workers) {
+			Process process = worker.process();
+			if (process != null) {
+				worker.state(Worker.State.STOPPING);
+				draining.put(worker, process);
+				process.destroy(); // SIGTERM: the worker drains as a single process does.
+			}
+		}
+		long deadline = started + this.properties.shutdownTimeout().plus(EXIT_GRACE).toNanos();
+		String statuses = draining.entrySet()
+			.stream()
+			.map((entry) -> entry.getKey().index() + ": " + awaitExit(entry.getKey(), entry.getValue(), deadline))
+			.collect(Collectors.joining(", "));
+		// The workers' last lines (their drain) come before the supervisor's own last ones.
+		draining.keySet().forEach((worker) -> {
+			WorkerOutput output = worker.output();
+			if (output != null) {
+				output.awaitEnd(2_000);
+			}
+		});
+		logger.info("Stopped " + draining.size() + " worker processes in "
+				+ (System.nanoTime() - started) / 1_000_000 + " ms (exit status " + statuses + ")");
+	}
+
+	private static String awaitExit(Worker worker, Process process, long deadline) {
+		try {
+			if (!process.waitFor(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)) {
+				logger.warn("Worker " + worker.index() + " (pid " + process.pid() + ") did not exit in time; killing it");
+				process.destroyForcibly().waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+			}
+			return String.valueOf(process.exitValue());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			process.destroyForcibly();
+			return "killed";
+		}
+		catch (IllegalThreadStateException ex) {
+			return "still running";
+		}
+	}
+
+	/** Whatever happened before: no worker outlives the supervisor's context. */
+	@Override
+	public void destroy() {
+		this.stopping = true;
+		killAll();
+		this.scheduler.shutdownNow();
+		ControlServer control = this.control;
+		if (control != null) {
+			control.close();
+		}
+	}
+
+	private void killAll() {
+		for (Worker worker : this.workers) {
+			Process process = worker.process();
+			if (process != null && process.isAlive()) {
+				process.destroyForcibly();
+				try {
+					process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+		}
+	}
+
+	private int firstNotListening() {
+		return this.workers.stream()
+			.filter((worker) -> worker.state() != Worker.State.LISTENING)
+			.mapToInt(Worker::index)
+			.findFirst()
+			.orElse(1);
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** The same phase as a single process's listener: it stops before the admin web server. */
+	@Override
+	public int getPhase() {
+		return EchoServerLifecycle.PHASE;
+	}
+
+	List<Worker> workers() {
+		return this.workers;
+	}
+
+	EchoProperties properties() {
+		return this.properties;
+	}
+
+	int port() {
+		return this.port;
+	}
+
+	@Nullable Instant since() {
+		return this.since;
+	}
+
+	/** Whether the supervisor is shutting down (or failed to start): no worker is restarted. */
+	boolean isStopping() {
+		return this.stopping;
+	}
+
+}
