@@ -9,7 +9,8 @@
 # ANCHORS_DIR: a writable, built copy of ../shared/anchors (default /tmp/anchors):
 #   cp -r ../shared/anchors /tmp/anchors && make -C /tmp/anchors
 # Env: ROUNDS (2), DUR (10 s measured), ROWS (all, in this order:
-#      "nio100 nio1000 single100 virtual1000 pooled8 single1 churn hold10k hold19k qcap"),
+#      "nio100 nio1000 single100 virtual1000 pooled8 single1 churn hold10k hold19k qcap
+#       mp100 mp1000 prefork4 prefork50 forkchurn restart"),
 #      JAVA (java), JAVA25 (a JDK 21+, for virtual1000), JAVA_OPTS (-Xmx1g, the same for every
 #      Java server), RAW (a directory for every loadgen output and server log).
 # Ours runs with the defaults a user gets (application.yml of the project root, which this
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/.."
 ANCHORS=$(cd "${1:-/tmp/anchors}" && pwd)
 ROUNDS=${ROUNDS:-2}
 DUR=${DUR:-10}
-ROWS=${ROWS:-"nio100 nio1000 single100 virtual1000 pooled8 single1 churn hold10k hold19k qcap"}
+ROWS=${ROWS:-"nio100 nio1000 single100 virtual1000 pooled8 single1 churn hold10k hold19k qcap mp100 mp1000 prefork4 prefork50 forkchurn restart"}
 JAVA=${JAVA:-java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JAVA_OPTS=${JAVA_OPTS:--Xmx1g}
@@ -52,7 +53,8 @@ number() { awk -v x="$1" 'BEGIN { if (x == "n/a" || x == "") print "n/a"; else p
 label() {
 	case $1 in
 		rps) echo "replies/s" ;; cps) echo "conn/s" ;; p99_us) echo "p99 µs" ;; srv_rss_kb) echo "RSS kB" ;;
-		srv_threads) echo "threads" ;; answered_final) echo "answered" ;; *) echo "$1" ;;
+		srv_threads) echo "threads" ;; answered_final) echo "answered" ;; tree_rss_kb) echo "RSS kB, all processes" ;;
+		procs) echo "processes" ;; conns_with_reply) echo "conns answered" ;; *) echo "$1" ;;
 	esac
 }
 
@@ -78,6 +80,12 @@ server_cmd() {
 		netty25-t2) CMD=("$JAVA25" $JAVA_OPTS -jar "$NETTY" "$port" -t 2 -b 127.0.0.1) ;;
 		seed-pool8) CMD=("$SEED" "$port" -n 8 -m pool -b 127.0.0.1) ;;
 		seed-single) CMD=("$SEED" "$port" -m single -b 127.0.0.1) ;;
+		# The multi-process model: a supervisor and its workers, each worker the model of the row.
+		ours-mp1-nio2) CMD=("$JAVA" $JAVA_OPTS -jar "$JAR" "${ours[@]}" "${nio[@]}") ;;
+		ours-mp2-nio2) CMD=("$JAVA" $JAVA_OPTS -jar "$JAR" "${ours[@]}" "${nio[@]}" --echo.processes=2) ;;
+		ours-prefork4) CMD=("$JAVA" $JAVA_OPTS -jar "$JAR" "${ours[@]}" --echo.mode=single --echo.io=blocking
+			--echo.processes=4) ;;
+		seed-fork) CMD=("$SEED" "$port" -m fork -b 127.0.0.1) ;;
 		*) echo "unknown server $kind" >&2; exit 2 ;;
 	esac
 }
@@ -96,12 +104,35 @@ start_server() {
 		"${CMD[@]}" >"$log" 2>&1 &
 	fi
 	SPID=$!
-	for _ in $(seq 1 600); do
-		ss -Hltn "sport = :$PORT" | grep -q . && return
+	for _ in $(seq 1 1800); do
+		if ss -Hltn "sport = :$PORT" | grep -q .; then
+			# A supervisor is ready once every worker listens, not at the first.
+			[[ " ${CMD[*]} " == *" --echo.processes="* ]] || return 0
+			grep -q "worker processes (mode=" "$log" && return 0
+		fi
 		kill -0 "$SPID" 2>/dev/null || break
 		sleep 0.1
 	done
 	echo "$kind did not start on $PORT:" >&2; tail -n 5 "$log" >&2
+}
+
+# sample_tree PID FILE: every second, "RSS_KB PROCESSES" of PID and all its descendants, to FILE
+sample_tree() {
+	local root=$1 file=$2
+	: >"$file"
+	while kill -0 "$root" 2>/dev/null; do
+		ps -e -o pid=,ppid=,rss= | awk -v root="$root" '
+			{ parent[$1] = $2; rss[$1] = $3 }
+			END {
+				for (p in parent) {
+					q = p
+					while (q != root && q in parent && q > 1) q = parent[q]
+					if (q == root) { total += rss[p]; n++ }
+				}
+				print total, n
+			}' >>"$file"
+		sleep 1
+	done
 }
 
 stop_server() {
@@ -122,9 +153,16 @@ measure() {
 	local out=$RAW/$kind-$PORT.txt
 	local lg=(timeout -k 10 $((DUR + 120)))
 	[ -n "$pin" ] && lg+=(taskset -c "$pin")
+	sample_tree "$SPID" "$RAW/$kind-$PORT.tree" &
+	local sampler=$!
 	"${lg[@]}" "$LG" -P "$SPID" "$@" 127.0.0.1 "$PORT" >"$out" 2>&1 || true
+	kill "$sampler" 2>/dev/null || true
+	wait "$sampler" 2>/dev/null || true
 	stop_server
-	LAST=$(tail -n 1 "$out")
+	# The server's whole process tree (a supervisor and its workers, a fork server and its
+	# children): the most processes and the most RSS seen together, sampled every second.
+	LAST="$(tail -n 1 "$out") $(sort -k1,1n "$RAW/$kind-$PORT.tree" 2>/dev/null | tail -n 1 |
+		awk '{ print "tree_rss_kb=" $1, "procs=" $2 }')"
 	USED[$kind]=1
 }
 
@@ -209,6 +247,47 @@ fds_for() {
 	return 1
 }
 
+# restart_row: kill -9 worker 1 of a supervisor (processes 2, pooled + nio) and time, from the kill,
+# until the admin API shows worker 1 listening with a new pid; ROUNDS x 2 fresh supervisors.
+restart_row() {
+	local kind=ours-mp2-nio2 times=() i log http old t0 now state pid
+	for i in $(seq 1 $((ROUNDS * 2))); do
+		PORT=$((PORT + 1))
+		start_server "$kind" ""
+		USED[$kind]=1
+		log=$RAW/$kind-$PORT.log
+		http=$(sed -n 's/.*Tomcat started on port \([0-9]*\).*/\1/p' "$log" | head -n 1)
+		old=$(worker1 "$http" | cut -d' ' -f1)
+		if [ -z "$old" ]; then
+			stop_server; continue
+		fi
+		t0=$(date +%s%N)
+		kill -KILL "$old"
+		while :; do
+			read -r pid state <<<"$(worker1 "$http")"
+			[ "$state" = listening ] && [ "$pid" != "$old" ] && break
+			now=$(date +%s%N)
+			[ $(((now - t0) / 1000000)) -gt 60000 ] && { pid=""; break; }
+			sleep 0.02
+		done
+		now=$(date +%s%N)
+		[ -n "$pid" ] && times+=($(((now - t0) / 1000000)))
+		stop_server
+	done
+	local median verdict
+	median=$(printf '%s\n' "${times[@]}" | median)
+	verdict=$(awk -v m="$median" 'BEGIN { if (m == "n/a") print "**no restart seen**";
+		else if (m + 0 <= 1000) print "met (aim met)"; else if (m + 0 <= 3000) print "met"; else print "**missed**" }')
+	echo "| restart | kill -9 of worker 1 to its successor listening (processes 2, pooled + nio) | $kind |" \
+		"ms <= 3000 (aim 1000) | ms $median | | | $verdict | each run, ms: ${times[*]} |"
+}
+
+# worker1 HTTP_PORT: "PID STATE" of worker 1, from the supervisor's admin API
+worker1() {
+	curl -s --max-time 2 "http://127.0.0.1:$1/actuator/echo" |
+		sed -n 's/.*"processes":\[{"index":1,"pid":\([0-9]*\),"state":"\([a-z]*\)".*/\1 \2/p'
+}
+
 declare -A USED=()
 echo "Comparison of $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, A B alternating $ROUNDS times per row, $DUR s measured each;" \
 	"ours at $(git rev-parse --short HEAD 2>/dev/null || echo '?'); JVM flags $JAVA_OPTS for every Java server;" \
@@ -246,6 +325,20 @@ for r in $ROWS; do
 				"" "answered_final srv_rss_kb srv_threads" -q -s 16 -m hold -c 19000 -d "$DUR" -R 90 ;;
 		qcap) row qcap "pooled + nio, 1,000 conns: queue-capacity default vs 20000 (both ours)" ours-nio2 ours-nio2-q20000 "" \
 			"p99_us<=3" "rps" -q -s 16 -c 1000 -w 2 -d "$DUR" ;;
+		# The multi-process model (echo.processes): 2 workers of the nio row's model against 1.
+		mp100) row mp100 "processes 2 vs 1, each pooled + nio with 2 event loops, 100 conns" ours-mp2-nio2 ours-mp1-nio2 "" \
+			"" "rps p99_us tree_rss_kb procs" -q -s 16 -c 100 -w 2 -d "$DUR" ;;
+		mp1000) row mp1000 "processes 2 vs 1, each pooled + nio with 2 event loops, 1,000 conns" ours-mp2-nio2 ours-mp1-nio2 \
+			"" "" "rps p99_us tree_rss_kb procs" -q -s 16 -c 1000 -w 2 -d "$DUR" ;;
+		# Apache's prefork against the seed's fork per client: 4 single workers serve 4 clients at
+		# once; with 50, the kernel's reuseport hash leaves clients queued behind a busy worker.
+		prefork4) row prefork4 "processes 4 + single + blocking vs fork per client, 4 conns" ours-prefork4 seed-fork "" \
+			"" "rps p99_us conns_with_reply procs tree_rss_kb" -q -s 16 -c 4 -w 2 -d "$DUR" ;;
+		prefork50) row prefork50 "processes 4 + single + blocking vs fork per client, 50 conns" ours-prefork4 seed-fork "" \
+			"" "rps p99_us conns_with_reply procs tree_rss_kb" -q -s 16 -c 50 -w 2 -d "$DUR" ;;
+		forkchurn) row forkchurn "churn: 8 connect loops, processes 4 + single + blocking vs fork per client" ours-prefork4 \
+			seed-fork "" "" "cps p99_us procs" -q -s 16 -m connect -c 8 -w 1 -d "$DUR" -B 16 ;;
+		restart) restart_row ;;
 		*) echo "unknown row $r" >&2; exit 2 ;;
 	esac
 done

@@ -45,6 +45,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param processes 1 serves in this process; more makes this process a supervisor of that many
  * worker processes, each running the model above and sharing the port through
  * {@code SO_REUSEPORT}; from 1 to {@value #MAX_PROCESSES}
+ * @param standbyProcess with {@code processes > 1}: keep one more worker process started but
+ * not listening, which takes the place of a worker that dies within milliseconds instead of the
+ * seconds a JVM takes to start; it costs one idle worker's memory
  */
 @ConfigurationProperties("echo")
 public record EchoProperties(
@@ -63,7 +66,8 @@ public record EchoProperties(
 		@DefaultValue("30s") Duration writeTimeout,
 		@DefaultValue("4096") int backlog,
 		@DefaultValue("10s") Duration shutdownTimeout,
-		@DefaultValue("1") int processes) {
+		@DefaultValue("1") int processes,
+		@DefaultValue("true") boolean standbyProcess) {
 
 	/**
 	 * The most worker processes: each is a JVM of its own (see the README's "Multi-process"), and

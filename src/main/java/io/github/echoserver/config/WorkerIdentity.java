@@ -8,12 +8,13 @@ import org.springframework.core.env.Environment;
 
 /**
  * Who a worker process is, as its supervisor tells it through the environment: which worker
- * ({@code ECHO_WORKER_INDEX}, from 1), which start of that worker this is ({@code ECHO_WORKER_START},
+ * ({@code ECHO_WORKER_INDEX}, from 1; 0 for the standby, which starts without listening and
+ * takes the place of the next worker that dies), which start of that worker this is ({@code ECHO_WORKER_START},
  * 0 for the first, then one more per restart), and where the supervisor's control socket is
  * ({@code ECHO_WORKER_CONTROL_SOCKET}, a Unix domain socket in a directory only this user may
  * enter). Environment variables keep the worker's command line the user's own.
  *
- * @param index the worker's number, from 1
+ * @param index the worker's number, from 1; 0 for the standby
  * @param start 0 for the worker's first start, n for its n-th restart
  * @param controlSocket the supervisor's control socket
  */
@@ -29,6 +30,11 @@ public record WorkerIdentity(int index, int start, Path controlSocket) {
 	public static final String CONTROL_SOCKET_VARIABLE = "ECHO_WORKER_CONTROL_SOCKET";
 
 	private static final String INDEX = "echo.worker.index";
+
+	/** Whether this is the standby: started, not listening, waiting to replace a worker. */
+	public boolean standby() {
+		return this.index == 0;
+	}
 
 	static boolean isWorker(Environment environment) {
 		return environment.containsProperty(INDEX);

@@ -6,9 +6,11 @@ import tools.jackson.databind.json.JsonMapper;
  * The messages of the control channel, one JSON object per line.
  * <ul>
  * <li>worker to supervisor, unasked: {@code {"event":"hello","index":2,"pid":4711}} first, then
- * {@code {"event":"listening","port":7007}} once its listener is up;</li>
+ * {@code {"event":"listening","port":7007}} once its listener is up; the standby (index 0) says
+ * {@code {"event":"ready"}} instead, once it could listen at once;</li>
  * <li>supervisor to worker: {@code {"id":1,"op":"describe"}}, {@code {"id":2,"op":"connections"}},
- * {@code {"id":3,"op":"close","connection":"..."}};</li>
+ * {@code {"id":3,"op":"close","connection":"..."}}, and to the standby
+ * {@code {"id":4,"op":"listen","index":2,"start":1}};</li>
  * <li>worker's answer: {@code {"id":1,"result":...}} (the endpoint's own JSON for {@code describe}
  * and {@code connections}, {@code true}/{@code false} for {@code close}), or
  * {@code {"id":1,"error":"..."}}.</li>
@@ -23,6 +25,10 @@ final class ControlProtocol {
 	static final String HELLO = "hello";
 
 	static final String LISTENING = "listening";
+
+	static final String READY = "ready";
+
+	static final String LISTEN = "listen";
 
 	static final String ID = "id";
 

@@ -5,6 +5,8 @@ import io.github.echoserver.config.ConditionalOnProcessRole;
 import io.github.echoserver.config.EchoProperties;
 import io.github.echoserver.config.ProcessRole;
 import io.github.echoserver.config.WorkerIdentity;
+import io.github.echoserver.server.EchoServerLifecycle;
+import io.github.echoserver.server.ServerStatus;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.ApplicationArguments;
@@ -54,13 +56,13 @@ class ProcessConfiguration {
 	static class WorkerBeans {
 
 		@Bean
-		WorkerAgent workerAgent(Environment environment, EchoView view,
-				@Value("${" + WorkerAgent.FAIL_RESTARTED_WORKER + ":}") String failRestartedWorker) {
+		WorkerAgent workerAgent(Environment environment, EchoView view, EchoServerLifecycle listener,
+				ServerStatus status, @Value("${" + WorkerAgent.FAIL_RESTARTED_WORKER + ":}") String failRestartedWorker) {
 			WorkerIdentity identity = WorkerIdentity.of(environment);
 			if (identity == null) {
 				throw new IllegalStateException("A worker without a worker identity");
 			}
-			return new WorkerAgent(identity, view, failRestartedWorker);
+			return new WorkerAgent(identity, view, listener, status, failRestartedWorker);
 		}
 
 	}

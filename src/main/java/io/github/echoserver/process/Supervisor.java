@@ -46,9 +46,13 @@ import org.springframework.context.SmartLifecycle;
  * <li>Start: settle the port (0 becomes one free port for all), open the control socket, start
  * every worker, and return when every one listens, so that a started supervisor is a listening
  * server; a worker that fails meanwhile fails the startup, in one line with its reason.</li>
- * <li>Watch: a worker that exits is logged with its exit status and restarted after a back-off
- * that doubles with each death; the others and their clients are untouched. A worker that dies
- * {@value #MAX_DEATHS} times within {@link #DEATH_WINDOW} is given up, and the health goes DOWN.</li>
+ * <li>Watch: a worker that exits is logged with its exit status and replaced after a back-off
+ * that doubles with each death; the others and their clients are untouched. The replacement is
+ * the standby ({@code echo.standby-process}, on by default), a worker process started ahead
+ * that only has to bind the port, so the port has all its workers again within milliseconds;
+ * a new standby then starts in the background. Without a ready standby, a new worker process
+ * starts (seconds: a JVM and a Spring context). A worker that dies {@value #MAX_DEATHS} times
+ * within {@link #DEATH_WINDOW} is given up, and the health goes DOWN.</li>
  * <li>Stop (SIGTERM, Ctrl+C): readiness goes down and every worker gets SIGTERM, so each drains
  * as a single process does; a worker still alive past the drain bound is killed.</li>
  * </ul>
@@ -87,6 +91,9 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	private final ApplicationEventPublisher publisher;
 
 	private final List<Worker> workers;
+
+	/** The standby's slot, index 0: empty when {@code echo.standby-process} is off. */
+	private final Worker standby = new Worker(0);
 
 	private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
 		Thread thread = new Thread(task, "echo-supervisor");
@@ -144,6 +151,8 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 					: new WorkerStartException(firstNotListening(), "not listening after " + START_TIMEOUT.toSeconds()
 							+ " s", null);
 		}
+		// Only now: a standby starting beside the workers would slow every worker's start.
+		launchStandby();
 		this.scheduler.scheduleWithFixedDelay(this::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
 				TimeUnit.MILLISECONDS);
 		this.running = true;
@@ -205,10 +214,47 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		WorkerOutput output = WorkerOutput.copy(process.getInputStream(), System.out,
 				"echo-worker-" + worker.index() + "-output");
 		worker.started(process, output);
-		if (worker.restarts() == 0) {
+		if (worker == this.standby) {
+			logger.info("Standby worker started (pid " + process.pid() + ")");
+		}
+		else if (worker.restarts() == 0) {
 			logger.info("Worker " + worker.index() + " started (pid " + process.pid() + ")");
 		}
-		process.onExit().thenAcceptAsync((exited) -> onExit(worker, exited), this.scheduler);
+		process.onExit().thenAcceptAsync(this::onExit, this.scheduler);
+	}
+
+	private void launchStandby() {
+		if (this.properties.standbyProcess() && !this.stopping && this.standby.state() != Worker.State.FAILED) {
+			launch(this.standby);
+		}
+	}
+
+	/**
+	 * Put a process in the place of worker {@code worker}: the standby if it is ready (it only has
+	 * to bind), else a new process.
+	 */
+	private void replace(Worker worker) {
+		if (this.stopping) {
+			return;
+		}
+		if (this.standby.state() != Worker.State.READY) {
+			launch(worker);
+			return;
+		}
+		int start = worker.starts();
+		Process taken = worker.takeOver(this.standby);
+		try {
+			worker.tell(ControlProtocol.JSON.createObjectNode()
+				.put(ControlProtocol.OP, ControlProtocol.LISTEN)
+				.put("index", worker.index())
+				.put("start", start));
+			logger.info("Worker " + worker.index() + ": the standby worker (pid " + taken.pid() + ") takes its place");
+		}
+		catch (IOException ex) {
+			// The standby died meanwhile: its exit is handled as this worker's death.
+			logger.debug("Could not tell the standby to listen", ex);
+		}
+		launchStandby();
 	}
 
 	private static void closeQuietly(Process process) {
@@ -220,31 +266,44 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 	}
 
-	/** Reads what one worker says on the control channel, until the channel closes. */
+	/**
+	 * Reads what one worker process says on the control channel, until the channel closes. What
+	 * it says goes to the slot its process is in now: the standby's process changes slot when it
+	 * takes a worker's place.
+	 */
 	private void read(ControlChannel channel) {
-		Worker worker = null;
+		long pid = -1;
 		try {
 			String line;
 			while ((line = channel.readLine()) != null) {
 				JsonNode message = ControlProtocol.JSON.readTree(line);
 				String event = message.path(ControlProtocol.EVENT).asString("");
 				if (event.equals(ControlProtocol.HELLO)) {
-					worker = hello(channel, message);
-					if (worker == null) {
+					pid = hello(channel, message);
+					if (pid < 0) {
 						break;
 					}
+					continue;
 				}
-				else if (worker != null && event.equals(ControlProtocol.LISTENING)) {
+				Worker worker = slotOf(pid);
+				if (worker == null) {
+					continue;
+				}
+				if (event.equals(ControlProtocol.LISTENING)) {
 					onListening(worker);
 				}
-				else if (worker != null && message.has(ControlProtocol.ID)) {
+				else if (event.equals(ControlProtocol.READY)) {
+					worker.state(Worker.State.READY);
+				}
+				else if (message.has(ControlProtocol.ID)) {
 					worker.answered(message);
 				}
 			}
 		}
 		catch (IOException | RuntimeException ex) {
-			logger.debug("Control channel of worker " + ((worker != null) ? worker.index() : "?") + " failed", ex);
+			logger.debug("Control channel of pid " + pid + " failed", ex);
 		}
+		Worker worker = slotOf(pid);
 		if (worker != null) {
 			worker.detach(channel);
 		}
@@ -253,15 +312,30 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 	}
 
-	private @Nullable Worker hello(ControlChannel channel, JsonNode hello) {
-		int index = hello.path("index").asInt();
+	/** @return the pid of the process that said hello, or -1 when it is none of ours */
+	private long hello(ControlChannel channel, JsonNode hello) {
+		int index = hello.path("index").asInt(-1);
 		long pid = hello.path("pid").asLong();
-		if (index >= 1 && index <= this.workers.size() && this.workers.get(index - 1).attach(channel, pid)) {
-			return this.workers.get(index - 1);
+		Worker slot = (index == 0) ? this.standby
+				: (index >= 1 && index <= this.workers.size()) ? this.workers.get(index - 1) : null;
+		if (slot != null && slot.attach(channel, pid)) {
+			return pid;
 		}
 		logger.warn("Control socket: ignoring a hello from pid " + pid + " as worker " + index
 				+ ", which is not a process this supervisor started");
-		return null;
+		return -1;
+	}
+
+	/** The slot whose current process is {@code pid}, if any. */
+	private @Nullable Worker slotOf(long pid) {
+		for (Worker worker : this.workers) {
+			Process process = worker.process();
+			if (process != null && process.pid() == pid) {
+				return worker;
+			}
+		}
+		Process standbyProcess = this.standby.process();
+		return (standbyProcess != null && standbyProcess.pid() == pid) ? this.standby : null;
 	}
 
 	private void onListening(Worker worker) {
@@ -283,9 +357,13 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 	}
 
-	private void onExit(Worker worker, Process process) {
+	private void onExit(Process process) {
+		Worker worker = slotOf(process.pid());
+		if (worker == null) {
+			return;
+		}
 		WorkerOutput output = worker.output();
-		boolean listened = worker.state() == Worker.State.LISTENING;
+		Worker.State state = worker.state();
 		if (!worker.exited(process)) {
 			return;
 		}
@@ -298,12 +376,16 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 			worker.state(Worker.State.STOPPED);
 			return;
 		}
+		if (worker == this.standby) {
+			onStandbyExit(process, status, reason);
+			return;
+		}
 		if (!this.allListening.isDone()) {
 			this.allListening.completeExceptionally(new WorkerStartException(worker.index(), status, reason));
 			return;
 		}
 		String what = "Worker " + worker.index() + " (pid " + process.pid() + ") "
-				+ (listened ? "exited" : "failed to start") + " with " + status
+				+ ((state == Worker.State.LISTENING) ? "exited" : "failed to start") + " with " + status
 				+ ((reason != null) ? ": " + reason : "");
 		int deaths = worker.died(DEATH_WINDOW);
 		if (deaths >= MAX_DEATHS) {
@@ -315,8 +397,24 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 		Duration delay = backoff(deaths);
 		worker.state(Worker.State.RESTARTING);
-		logger.warn(what + "; restarting it" + (delay.isZero() ? "" : " in " + delay.toMillis() + " ms"));
-		this.scheduler.schedule(() -> launch(worker), delay.toMillis(), TimeUnit.MILLISECONDS);
+		logger.warn(what + "; replacing it" + (delay.isZero() ? "" : " in " + delay.toMillis() + " ms"));
+		this.scheduler.schedule(() -> replace(worker), delay.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	/** The standby died before it was needed: start another, unless it keeps dying. */
+	private void onStandbyExit(Process process, String status, @Nullable String reason) {
+		String what = "Standby worker (pid " + process.pid() + ") exited with " + status
+				+ ((reason != null) ? ": " + reason : "");
+		int deaths = this.standby.died(DEATH_WINDOW);
+		if (deaths >= MAX_DEATHS) {
+			this.standby.fail("standby died " + deaths + " times within " + DEATH_WINDOW.toSeconds() + " s");
+			logger.error(what + "; it died " + deaths + " times within " + DEATH_WINDOW.toSeconds()
+					+ " s, so workers that die are replaced by new processes from now on");
+			return;
+		}
+		Duration delay = backoff(deaths);
+		logger.warn(what + "; starting another" + (delay.isZero() ? "" : " in " + delay.toMillis() + " ms"));
+		this.scheduler.schedule(this::launchStandby, delay.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
 	/** At once after a first death in the window, then 200 ms, doubling: 400 ms, 800 ms... */
@@ -344,10 +442,8 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		this.stopping = true;
 		long started = System.nanoTime();
 		AvailabilityChangeEvent.publish(this.publisher, this, ReadinessState.REFUSING_TRAFFIC);
-		logger.info("Stopping " + this.workers.size() + " worker processes; each drains its connections within "
-				+ this.properties.shutdownTimeout().toMillis() + " ms");
 		Map<Worker, Process> draining = new LinkedHashMap<>();
-		for (Worker worker : this.workers) {
+		for (Worker worker : everySlot()) {
 			Process process = worker.process();
 			if (process != null) {
 				worker.state(Worker.State.STOPPING);
@@ -355,10 +451,12 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 				process.destroy(); // SIGTERM: the worker drains as a single process does.
 			}
 		}
+		logger.info("Stopping " + draining.size() + " worker processes; each drains its connections within "
+				+ this.properties.shutdownTimeout().toMillis() + " ms");
 		long deadline = started + this.properties.shutdownTimeout().plus(EXIT_GRACE).toNanos();
 		String statuses = draining.entrySet()
 			.stream()
-			.map((entry) -> entry.getKey().index() + ": " + awaitExit(entry.getKey(), entry.getValue(), deadline))
+			.map((entry) -> name(entry.getKey()) + ": " + awaitExit(entry.getKey(), entry.getValue(), deadline))
 			.collect(Collectors.joining(", "));
 		// The workers' last lines (their drain) come before the supervisor's own last ones.
 		draining.keySet().forEach((worker) -> {
@@ -374,7 +472,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	private static String awaitExit(Worker worker, Process process, long deadline) {
 		try {
 			if (!process.waitFor(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)) {
-				logger.warn("Worker " + worker.index() + " (pid " + process.pid() + ") did not exit in time; killing it");
+				logger.warn("Worker " + name(worker) + " (pid " + process.pid() + ") did not exit in time; killing it");
 				process.destroyForcibly().waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
 			}
 			return String.valueOf(process.exitValue());
@@ -401,8 +499,18 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 	}
 
+	private List<Worker> everySlot() {
+		List<Worker> slots = new java.util.ArrayList<>(this.workers);
+		slots.add(this.standby);
+		return slots;
+	}
+
+	private static String name(Worker worker) {
+		return (worker.index() == 0) ? "standby" : String.valueOf(worker.index());
+	}
+
 	private void killAll() {
-		for (Worker worker : this.workers) {
+		for (Worker worker : everySlot()) {
 			Process process = worker.process();
 			if (process != null && process.isAlive()) {
 				process.destroyForcibly();
@@ -441,6 +549,11 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 
 	EchoProperties properties() {
 		return this.properties;
+	}
+
+	/** The standby's state: {@code ready}, {@code starting}, {@code failed}, or {@code off}. */
+	String standbyState() {
+		return this.properties.standbyProcess() ? this.standby.state().value() : "off";
 	}
 
 	int port() {

@@ -36,7 +36,8 @@ class SupervisorHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("mode", properties.mode().value())
 			.withDetail("io", properties.io().value())
 			.withDetail("processes", workers.size())
-			.withDetail("listening", listening);
+			.withDetail("listening", listening)
+			.withDetail("standby", this.supervisor.standbyState());
 		if (!failures.isEmpty()) {
 			builder.withDetail("reason", String.join("; ", failures));
 		}

@@ -33,6 +33,8 @@ final class Worker {
 		STARTING,
 		/** Its process listens and serves. */
 		LISTENING,
+		/** The standby's process is started and could listen at once. */
+		READY,
 		/** Its process died; a new one starts after the back-off. */
 		RESTARTING,
 		/** It died too often: no new process is started. */
@@ -148,6 +150,46 @@ final class Worker {
 		channel.close();
 		this.pending.values().forEach((answer) -> answer.completeExceptionally(new IOException("worker gone")));
 		this.pending.clear();
+	}
+
+	/**
+	 * Take the standby's process into this slot: it becomes this worker's next start.
+	 * @param standby the standby's slot, left empty
+	 * @return the process taken
+	 */
+	Process takeOver(Worker standby) {
+		Process taken;
+		WorkerOutput output;
+		ControlChannel channel;
+		synchronized (standby) {
+			taken = standby.process;
+			output = standby.output;
+			channel = standby.channel;
+			standby.process = null;
+			standby.output = null;
+			standby.channel = null;
+			standby.state = State.STOPPED;
+		}
+		if (taken == null || output == null) {
+			throw new IllegalStateException("The standby has no process");
+		}
+		synchronized (this) {
+			started(taken, output);
+			this.channel = channel;
+		}
+		return taken;
+	}
+
+	/** Tell the worker's process something that needs no answer. */
+	void tell(ObjectNode message) throws IOException {
+		ControlChannel current;
+		synchronized (this) {
+			current = this.channel;
+		}
+		if (current == null) {
+			throw new IOException("worker " + this.index + " is not connected");
+		}
+		current.send(ControlProtocol.JSON.writeValueAsString(message));
 	}
 
 	/** The process listens. */

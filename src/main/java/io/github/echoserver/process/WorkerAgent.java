@@ -11,6 +11,7 @@ import tools.jackson.databind.node.ObjectNode;
 import io.github.echoserver.admin.EchoView;
 import io.github.echoserver.config.WorkerIdentity;
 import io.github.echoserver.server.EchoServerLifecycle;
+import io.github.echoserver.server.ServerStatus;
 
 import org.springframework.context.SmartLifecycle;
 
@@ -18,14 +19,19 @@ import org.springframework.context.SmartLifecycle;
  * A worker's end of the control channel. It connects to the supervisor while the context
  * starts, before the listener binds, so a worker never listens without a supervisor; it tells
  * the supervisor when its listener is up, and answers the supervisor's admin questions from this
- * process's {@link EchoView}. When the channel closes, the supervisor is gone (whatever killed
- * it, even {@code kill -9}: the kernel closes its end), and the worker exits through the normal
- * shutdown, which drains its connections and frees the port.
+ * process's {@link EchoView}. The standby (worker 0) starts everything but the listener, says it
+ * is ready, and starts the listener as worker {@code n} when the supervisor says {@code listen}.
+ * When the channel closes, the supervisor is gone (whatever killed it, even {@code kill -9}: the
+ * kernel closes its end), and the worker exits through the normal shutdown, which drains its
+ * connections and frees the port.
  */
 public class WorkerAgent implements SmartLifecycle {
 
 	/** The exit status of a worker whose supervisor is gone. */
 	static final int SUPERVISOR_GONE_STATUS = 3;
+
+	/** The exit status of a standby whose listener could not start when it was told to listen. */
+	static final int LISTEN_FAILED_STATUS = 1;
 
 	/**
 	 * Test-only: the index of a worker that fails at every start after its first, so that a test
@@ -35,21 +41,28 @@ public class WorkerAgent implements SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(WorkerAgent.class);
 
-	private final WorkerIdentity identity;
-
 	private final EchoView view;
+
+	private final EchoServerLifecycle listener;
+
+	private final ServerStatus status;
+
+	private final String failRestartedWorker;
 
 	private final ControlChannel channel;
 
+	private volatile int index;
+
 	private volatile boolean running;
 
-	public WorkerAgent(WorkerIdentity identity, EchoView view, String failRestartedWorker) {
-		this.identity = identity;
+	public WorkerAgent(WorkerIdentity identity, EchoView view, EchoServerLifecycle listener, ServerStatus status,
+			String failRestartedWorker) {
 		this.view = view;
-		if (identity.start() > 0 && String.valueOf(identity.index()).equals(failRestartedWorker.trim())) {
-			throw new IllegalStateException("Worker " + identity.index() + " fails at start, as "
-					+ FAIL_RESTARTED_WORKER + " asks (start " + identity.start() + ")");
-		}
+		this.listener = listener;
+		this.status = status;
+		this.failRestartedWorker = failRestartedWorker.trim();
+		this.index = identity.index();
+		failIfAsked(identity.index(), identity.start());
 		try {
 			this.channel = ControlChannel.connect(identity.controlSocket());
 			send(message(ControlProtocol.HELLO).put("index", identity.index()).put("pid", ProcessHandle.current().pid()));
@@ -58,23 +71,43 @@ public class WorkerAgent implements SmartLifecycle {
 			throw new UncheckedIOException("Worker " + identity.index() + " cannot reach its supervisor at "
 					+ identity.controlSocket() + ": " + ex.getMessage(), ex);
 		}
+		// Not a daemon: it keeps the worker's JVM alive for as long as the supervisor is there, even
+		// while nothing else runs (a web-less standby has no other thread that is not a daemon).
 		Thread reader = new Thread(this::serve, "echo-control");
-		reader.setDaemon(true);
+		reader.setDaemon(false);
 		reader.start();
 	}
 
-	/** Runs after the listener is up (the lifecycle waits for the bind): tell the supervisor. */
+	private void failIfAsked(int index, int start) {
+		if (start > 0 && index > 0 && String.valueOf(index).equals(this.failRestartedWorker)) {
+			throw new IllegalStateException("Worker " + index + " fails at start, as " + FAIL_RESTARTED_WORKER
+					+ " asks (start " + start + ")");
+		}
+	}
+
+	/**
+	 * Runs once the context has started, after the listener (whose start waits for the bind):
+	 * tell the supervisor that this worker listens, or, for the standby, that it is ready.
+	 */
 	@Override
 	public void start() {
-		int port = this.view.describe().listening().port();
+		this.running = true;
 		try {
-			send(message(ControlProtocol.LISTENING).put("port", port));
+			if (this.index == 0) {
+				send(message(ControlProtocol.READY));
+			}
+			else {
+				sendListening();
+			}
 		}
 		catch (IOException ex) {
 			// The supervisor is gone; the reader thread sees it and exits the worker.
-			logger.debug("Could not tell the supervisor that worker " + this.identity.index() + " listens", ex);
+			logger.debug("Could not tell the supervisor that worker " + this.index + " is up", ex);
 		}
-		this.running = true;
+	}
+
+	private void sendListening() throws IOException {
+		send(message(ControlProtocol.LISTENING).put("port", this.view.describe().listening().port()));
 	}
 
 	@Override
@@ -116,14 +149,37 @@ public class WorkerAgent implements SmartLifecycle {
 					ControlProtocol.JSON.valueToTree(this.view.connections()));
 			case ControlProtocol.CLOSE -> reply.put(ControlProtocol.RESULT,
 					this.view.close(request.path(ControlProtocol.CONNECTION).asString("")));
+			case ControlProtocol.LISTEN -> {
+				listen(request.path("index").asInt(), request.path("start").asInt());
+				reply.put(ControlProtocol.RESULT, true);
+			}
 			default -> reply.put(ControlProtocol.ERROR, "unknown op '" + op + "'");
 		}
 		send(reply);
 	}
 
+	/** The standby becomes worker {@code index}: its listener starts, and the supervisor hears that it listens. */
+	private void listen(int index, int start) throws IOException {
+		if (this.index != 0) {
+			return;
+		}
+		try {
+			failIfAsked(index, start);
+			this.index = index;
+			this.status.rename("Worker " + index);
+			this.listener.start();
+		}
+		catch (RuntimeException ex) {
+			// One line, as a failed start would give: the supervisor shows it and counts a death.
+			logger.error("Worker " + index + " failed to start: " + ex.getMessage());
+			System.exit(LISTEN_FAILED_STATUS);
+		}
+		sendListening();
+	}
+
 	private void supervisorGone() {
 		this.channel.close();
-		logger.warn("Worker " + this.identity.index() + ": the supervisor is gone; shutting down");
+		logger.warn("Worker " + this.index + ": the supervisor is gone; shutting down");
 		// Shutdown hooks close the context: the listener stops, connections drain, the port is freed.
 		System.exit(SUPERVISOR_GONE_STATUS);
 	}

@@ -53,11 +53,18 @@ class EchoServerConfiguration {
 		return new PipelineFactory(registry, properties.framing(), properties.maxLineLength());
 	}
 
+	/** Open, but for the standby worker of the multi-process model, which binds only when told to. */
+	@Bean
+	ListenerGate listenerGate(Environment environment) {
+		WorkerIdentity worker = WorkerIdentity.of(environment);
+		return (worker != null && worker.standby()) ? ListenerGate.closed() : ListenerGate.open();
+	}
+
 	@Bean
 	AbstractServerConnectionFactory echoConnectionFactory(EchoProperties properties, ConnectionModel model,
-			PipelineFactory pipelines, Environment environment) {
+			PipelineFactory pipelines, ListenerGate gate, Environment environment) {
 		ListenerSocketSupport listenerSocket = new ListenerSocketSupport(
-				ProcessRole.of(environment) == ProcessRole.WORKER);
+				ProcessRole.of(environment) == ProcessRole.WORKER, gate);
 		AbstractServerConnectionFactory factory;
 		if (model instanceof EventLoopModel loops) {
 			factory = new EchoNioServerConnectionFactory(properties.port(), loops, pipelines);
@@ -143,15 +150,17 @@ class EchoServerConfiguration {
 	ServerStatus serverStatus(EchoProperties properties, AbstractServerConnectionFactory factory,
 			Environment environment) {
 		WorkerIdentity worker = WorkerIdentity.of(environment);
-		return new ServerStatus(properties, factory, (worker != null) ? "Worker " + worker.index() : "Echo server");
+		String name = (worker == null) ? "Echo server" : worker.standby() ? "Standby worker" : "Worker " + worker.index();
+		return new ServerStatus(properties, factory, name);
 	}
 
 	@Bean
 	EchoServerLifecycle echoServerLifecycle(EchoProperties properties, TcpReceivingChannelAdapter echoInbound,
 			AbstractServerConnectionFactory factory, ConnectionModel model, ConnectionRegistry registry,
-			ServerStatus status, ApplicationEventPublisher publisher) {
+			ServerStatus status, ApplicationEventPublisher publisher, ListenerGate gate, Environment environment) {
+		WorkerIdentity worker = WorkerIdentity.of(environment);
 		return new EchoServerLifecycle(properties, echoInbound, (AcceptControl) factory, model, registry, status,
-				publisher);
+				publisher, gate, worker == null || !worker.standby());
 	}
 
 }

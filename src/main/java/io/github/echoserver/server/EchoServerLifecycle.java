@@ -51,11 +51,22 @@ public class EchoServerLifecycle implements SmartLifecycle {
 
 	private final ApplicationEventPublisher publisher;
 
+	private final ListenerGate gate;
+
+	private final boolean autoStartup;
+
 	private volatile boolean running;
 
+	/**
+	 * @param gate what the listener waits for before it binds; released by {@link #start()}
+	 * @param autoStartup whether the listener starts with the context; a standby worker of the
+	 * multi-process model starts it when its supervisor says so
+	 */
 	EchoServerLifecycle(EchoProperties properties, TcpReceivingChannelAdapter inbound,
 			AcceptControl listener, ConnectionModel model, ConnectionRegistry registry,
-			ServerStatus status, ApplicationEventPublisher publisher) {
+			ServerStatus status, ApplicationEventPublisher publisher, ListenerGate gate, boolean autoStartup) {
+		this.gate = gate;
+		this.autoStartup = autoStartup;
 		this.properties = properties;
 		this.inbound = inbound;
 		this.listener = listener;
@@ -67,7 +78,8 @@ public class EchoServerLifecycle implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		// The lifecycle processor may have started the factory already, as our dependency.
+		// The lifecycle processor or the outbound adapter may have started the factory already.
+		this.gate.release();
 		this.inbound.start();
 		this.status.awaitListening(LISTEN_TIMEOUT_MILLIS);
 		this.running = true;
@@ -113,6 +125,11 @@ public class EchoServerLifecycle implements SmartLifecycle {
 				return;
 			}
 		}
+	}
+
+	@Override
+	public boolean isAutoStartup() {
+		return this.autoStartup;
 	}
 
 	@Override

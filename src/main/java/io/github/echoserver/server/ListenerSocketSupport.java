@@ -25,18 +25,29 @@ final class ListenerSocketSupport implements TcpSocketSupport, TcpSocketFactoryS
 
 	private final boolean reusePort;
 
+	private final ListenerGate gate;
+
 	/**
 	 * @param reusePort whether several processes may bind the same address and port, the kernel
 	 * spreading new connections across them
+	 * @param gate what the listener waits for before it binds
 	 */
-	ListenerSocketSupport(boolean reusePort) {
+	ListenerSocketSupport(boolean reusePort, ListenerGate gate) {
 		this.reusePort = reusePort;
+		this.gate = gate;
 	}
 
 	@Override
 	public void postProcessServerSocket(ServerSocket serverSocket) {
 		if (serverSocket.isBound()) {
 			return;
+		}
+		try {
+			this.gate.awaitRelease();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Stopped before the listener was released", ex);
 		}
 		try {
 			// A restarted server binds at once, even while old connections are in TIME_WAIT.

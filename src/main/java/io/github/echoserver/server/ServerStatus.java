@@ -30,7 +30,7 @@ public class ServerStatus {
 
 	private final AbstractServerConnectionFactory factory;
 
-	private final String name;
+	private volatile String name;
 
 	private final CompletableFuture<Integer> listening = new CompletableFuture<>();
 
@@ -82,6 +82,15 @@ public class ServerStatus {
 			Thread.currentThread().interrupt();
 			throw new ListenerStartException(this.properties.address(), this.properties.port(), ex);
 		}
+	}
+
+	/**
+	 * Rename this process for its startup line: a standby worker learns which worker it is when
+	 * it is told to listen.
+	 * @param name e.g. {@code Worker 2}
+	 */
+	public void rename(String name) {
+		this.name = name;
 	}
 
 	/** Whether the listener accepts connections now. */
