@@ -126,6 +126,9 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	@Override
 	public void start() {
 		requireReusePort();
+		// Ctrl+C reaches the workers too (one process group), and they may exit before the context's
+		// shutdown calls stop(): from the first moment of the JVM's shutdown, no worker is replaced.
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> this.stopping = true, "echo-supervisor-shutdown"));
 		this.port = settlePort();
 		try {
 			this.control = ControlServer.open(this::read);
