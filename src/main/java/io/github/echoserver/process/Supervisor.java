@@ -451,7 +451,9 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 			if (process != null) {
 				worker.state(Worker.State.STOPPING);
 				draining.put(worker, process);
-				process.destroy(); // SIGTERM: the worker drains as a single process does.
+				// SIGTERM: the worker drains as a single process does. Through its handle, because
+				// Process.destroy() also closes the pipe of its output, and its drain lines would be lost.
+				process.toHandle().destroy();
 			}
 		}
 		logger.info("Stopping " + draining.size() + " worker processes; each drains its connections within "
