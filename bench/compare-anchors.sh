@@ -106,9 +106,10 @@ start_server() {
 	SPID=$!
 	for _ in $(seq 1 1800); do
 		if ss -Hltn "sport = :$PORT" | grep -q .; then
-			# A supervisor is ready once every worker listens, not at the first.
+			# A supervisor is ready once every worker listens and its standby has started (a
+			# JVM starting beside the load would take the CPU from it).
 			[[ " ${CMD[*]} " == *" --echo.processes="* ]] || return 0
-			grep -q "worker processes (mode=" "$log" && return 0
+			grep -q "Standby worker ready" "$log" && return 0
 		fi
 		kill -0 "$SPID" 2>/dev/null || break
 		sleep 0.1

@@ -297,6 +297,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 				}
 				else if (event.equals(ControlProtocol.READY)) {
 					worker.state(Worker.State.READY);
+					logger.info("Standby worker ready (pid " + pid + ")");
 				}
 				else if (message.has(ControlProtocol.ID)) {
 					worker.answered(message);
