@@ -9,10 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -205,17 +207,21 @@ class MultiProcessTests {
 		void deleteClosesTheConnectionInTheWorkerThatHasItAndAnUnknownIdIsNotFound() {
 			List<EchoClient> clients = new ArrayList<>();
 			try {
-				for (int i = 0; i < 30; i++) {
+				JsonNode connections = null;
+				Map<Integer, EchoClient> onePerWorker = new TreeMap<>();
+				for (int i = 0; i < 100 && onePerWorker.size() < WORKERS; i++) {
 					EchoClient client = EchoClient.connect(this.supervisor.tcpPort());
 					clients.add(client);
 					assertEchoes(client, "before " + i);
+					if (i % 10 == 9) {
+						connections = this.supervisor.connections();
+						for (EchoClient each : clients) {
+							onePerWorker.putIfAbsent(entryOf(connections, each).at("/process").asInt(), each);
+						}
+					}
 				}
-				JsonNode connections = this.supervisor.connections();
-				Map<Integer, EchoClient> onePerWorker = new TreeMap<>();
-				for (EchoClient client : clients) {
-					onePerWorker.putIfAbsent(entryOf(connections, client).at("/process").asInt(), client);
-				}
-				assertThat(onePerWorker.keySet()).as("workers with a client among 30").containsExactly(1, 2, 3);
+				assertThat(onePerWorker.keySet()).as("workers with a client among %d", clients.size())
+					.containsExactly(1, 2, 3);
 
 				for (EchoClient client : onePerWorker.values()) {
 					String id = entryOf(connections, client).at("/id").asString();
@@ -234,7 +240,7 @@ class MultiProcessTests {
 				}
 				Set<Integer> closedPorts = onePerWorker.values().stream().map(EchoClient::localPort).collect(Collectors.toSet());
 				await().atMost(WAIT).pollInterval(POLL).untilAsserted(() -> {
-					Set<Integer> listed = new java.util.HashSet<>();
+					Set<Integer> listed = new HashSet<>();
 					this.supervisor.connections().forEach((entry) -> listed.add(entry.at("/remotePort").asInt()));
 					assertThat(listed).doesNotContainAnyElementsOf(closedPorts)
 						.containsAll(others.stream().map(EchoClient::localPort).toList());
@@ -304,10 +310,10 @@ class MultiProcessTests {
 			});
 			long replacement = this.supervisor.workerPids().get(victim);
 			assertThat(ProcessHandle.of(killed).filter(ProcessHandle::isAlive)).as("the killed worker").isEmpty();
-			assertThat(this.supervisor.ownLines()).anyMatch((line) -> line.contains("Worker " + victim + " (pid " + killed
-					+ ") exited with status " + SIGKILL_EXIT_STATUS + " (SIGKILL); restarting it"));
-			assertThat(this.supervisor.ownLines())
-				.anyMatch((line) -> line.contains("Worker " + victim + " listening again (pid " + replacement + "), "));
+			await().atMost(WAIT).untilAsserted(() -> assertThat(this.supervisor.ownLines())
+				.anyMatch((line) -> line.contains("Worker " + victim + " (pid " + killed + ") exited with status "
+						+ SIGKILL_EXIT_STATUS + " (SIGKILL); restarting it"))
+				.anyMatch((line) -> line.contains("Worker " + victim + " listening again (pid " + replacement + "), ")));
 			assertThat(this.supervisor.children()).as("the supervisor's child processes")
 				.containsExactlyInAnyOrderElementsOf(this.supervisor.workerPids().values())
 				.contains(replacement)
@@ -407,7 +413,7 @@ class MultiProcessTests {
 			int stopped = indexOf(lines, "Stopped " + WORKERS + " worker processes");
 			assertThat(stopped).isPositive();
 			int drained = 0;
-			Set<String> pids = new java.util.HashSet<>();
+			Set<String> pids = new HashSet<>();
 			for (String line : lines.subList(0, stopped)) {
 				Matcher matcher = DrainLog.DRAINED.matcher(line);
 				if (matcher.find()) {
@@ -461,6 +467,8 @@ class MultiProcessTests {
 				assertThat(health.at("/components/echo/details/processes").asInt()).isEqualTo(2);
 				assertThat(health.at("/components/echo/details/listening").asInt()).isEqualTo(1);
 
+				// Logged right after the state changed: awaited, as the console is read on a thread of its own.
+				await().atMost(WAIT).until(() -> supervisor.linesContaining("not restarted again").size() == 1);
 				List<String> deaths = supervisor.ownLines()
 					.stream()
 					.filter((line) -> line.contains("Worker 2 (pid "))
@@ -516,7 +524,7 @@ class MultiProcessTests {
 				assertThat(workers).as("the supervisor's child processes")
 					.containsExactlyInAnyOrderElementsOf(supervisor.workerPids().values())
 					.hasSize(2);
-				Set<Integer> served = new java.util.TreeSet<>();
+				Set<Integer> served = new TreeSet<>();
 				for (int i = 0; i < 40 && served.size() < 2; i++) {
 					EchoClient client = EchoClient.connect(port);
 					clients.add(client);
