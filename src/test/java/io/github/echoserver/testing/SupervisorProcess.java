@@ -240,11 +240,6 @@ public final class SupervisorProcess implements AutoCloseable {
 		return this.process.pid();
 	}
 
-	/** Whether the supervisor still runs. */
-	public boolean isAlive() {
-		return this.process.isAlive();
-	}
-
 	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}. */
 	public HttpResponse<String> get(String path) {
 		return http(HttpRequest.newBuilder(uri(path)).GET());
