@@ -1,0 +1,405 @@
+package io.github.echoserver.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import tools.jackson.databind.JsonNode;
+
+import io.github.echoserver.EchoServerApplication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The application started as a child JVM with {@code echo.processes > 1}: a supervisor whose
+ * workers are JVMs of their own, seen from outside only, as an operator sees them: its console
+ * (its own lines and its workers', relayed), its admin HTTP API, its pid and its workers' pids,
+ * signals. {@link #close()} leaves no process behind: the supervisor and every worker it was
+ * seen to have are killed if still alive.
+ * <p>
+ * The child runs with C1 only and the serial collector, which its workers copy: a JVM then
+ * starts in about half the time on a small machine, and the tests assert no speed. Its temporary
+ * directory (where the control socket lives) is one of its own, removed by {@link #close()}:
+ * a supervisor killed with SIGKILL cannot remove its socket itself.
+ */
+public final class SupervisorProcess implements AutoCloseable {
+
+	/** JVM options of the supervisor, hence of its workers. */
+	private static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+	/** The supervisor's line once every worker listens; group 1 the port. */
+	private static final Pattern LISTENING = Pattern
+		.compile("Echo server listening on 127\\.0\\.0\\.1:(\\d+) with \\d+ worker processes");
+
+	/** The admin web server's line; group 1 its port. */
+	private static final Pattern ADMIN = Pattern.compile("Tomcat started on port (\\d+)");
+
+	/** The pid in a line of Spring Boot's console format, e.g. {@code 2026-12-02T08:04:15.421Z  INFO 6239 --- [...}. */
+	private static final Pattern LOG_PID = Pattern.compile("^\\S+\\s+(?:TRACE|DEBUG|INFO|WARN|ERROR)\\s+(\\d+) --- ");
+
+	/** The supervisor's own mention of a worker pid. */
+	private static final Pattern WORKER_PID = Pattern.compile("Worker \\d+ .*?\\(pid (\\d+)\\)");
+
+	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(20);
+
+	private final Process process;
+
+	private final Path temporaryDirectory;
+
+	private final List<String> lines = new ArrayList<>();
+
+	private final CompletableFuture<Integer> tcpPort = new CompletableFuture<>();
+
+	private final CompletableFuture<Integer> httpPort = new CompletableFuture<>();
+
+	/** Every process seen as a worker of this supervisor, by pid, taken while it was alive. */
+	private final Map<Long, ProcessHandle> workers = new ConcurrentHashMap<>();
+
+	private final Thread reader;
+
+	private SupervisorProcess(Process process, Path temporaryDirectory) {
+		this.process = process;
+		this.temporaryDirectory = temporaryDirectory;
+		this.reader = new Thread(() -> read(process.getInputStream()), "test-supervisor-output-" + process.pid());
+		this.reader.setDaemon(true);
+		this.reader.start();
+	}
+
+	/**
+	 * Start the application as a supervisor of {@code processes} workers on free loopback ports.
+	 * @param processes {@code echo.processes}
+	 * @param properties more {@code name=value} pairs; {@code echo.port}, {@code echo.address}
+	 * and {@code server.port} given here replace the defaults (0, 127.0.0.1 and 0)
+	 * @return the started process; see {@link #awaitListening(Duration)}
+	 */
+	public static SupervisorProcess start(int processes, String... properties) {
+		Path temporaryDirectory;
+		try {
+			// Short, in the system's temporary directory: a Unix socket's path has at most 107 bytes.
+			temporaryDirectory = Files.createTempDirectory("echo-test-");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		List<String> command = new ArrayList<>();
+		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		command.addAll(JVM_OPTIONS);
+		command.add("-Djava.io.tmpdir=" + temporaryDirectory);
+		// As in the tests' own JVM: never the application.yml users edit in the working directory.
+		command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+				"-Dspring.config.location=optional:classpath:/", EchoServerApplication.class.getName(),
+				"--echo.processes=" + processes));
+		for (String property : properties) {
+			command.add("--" + property);
+		}
+		for (String fallback : List.of("echo.port=0", "echo.address=127.0.0.1", "server.port=0")) {
+			String name = fallback.substring(0, fallback.indexOf('=') + 1);
+			if (command.stream().noneMatch((arg) -> arg.startsWith("--" + name))) {
+				command.add("--" + fallback);
+			}
+		}
+		try {
+			return new SupervisorProcess(new ProcessBuilder(command).redirectErrorStream(true).start(),
+					temporaryDirectory);
+		}
+		catch (IOException ex) {
+			deleteRecursively(temporaryDirectory);
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private void read(InputStream in) {
+		try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+			String line;
+			while ((line = reader.readLine()) != null) {
+				synchronized (this.lines) {
+					this.lines.add(line);
+				}
+				noteWorker(line);
+				complete(this.tcpPort, LISTENING.matcher(line));
+				complete(this.httpPort, ADMIN.matcher(line));
+			}
+		}
+		catch (IOException ex) {
+			// The supervisor is gone and its pipe with it.
+		}
+		IllegalStateException ended = new IllegalStateException("The supervisor's output ended");
+		this.tcpPort.completeExceptionally(ended);
+		this.httpPort.completeExceptionally(ended);
+	}
+
+	private static void complete(CompletableFuture<Integer> port, Matcher matcher) {
+		if (!port.isDone() && matcher.find()) {
+			port.complete(Integer.parseInt(matcher.group(1)));
+		}
+	}
+
+	/** A line written by a worker carries its pid; the supervisor's own lines name its workers'. */
+	private void noteWorker(String line) {
+		Matcher logged = LOG_PID.matcher(line);
+		if (logged.find()) {
+			noteWorker(Long.parseLong(logged.group(1)));
+		}
+		Matcher named = WORKER_PID.matcher(line);
+		if (named.find()) {
+			noteWorker(Long.parseLong(named.group(1)));
+		}
+	}
+
+	/**
+	 * Remember {@code pid} if it is a live child of the supervisor: its handle, taken now, knows
+	 * the process's start time, so that it can never signal a later process that reuses the pid.
+	 */
+	private void noteWorker(long pid) {
+		if (pid == this.process.pid() || this.workers.containsKey(pid)) {
+			return;
+		}
+		ProcessHandle.of(pid)
+			.filter((handle) -> handle.parent().map(ProcessHandle::pid).orElse(-1L) == this.process.pid())
+			.ifPresent((handle) -> this.workers.putIfAbsent(pid, handle));
+	}
+
+	/**
+	 * Wait until the supervisor says that every worker listens and its admin port is known.
+	 * @throws AssertionError when it does not, with its output
+	 */
+	public SupervisorProcess awaitListening(Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		try {
+			this.tcpPort.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+			this.httpPort.get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			throw new AssertionError("The supervisor did not listen within " + timeout + ": " + ex.getMessage()
+					+ "\n" + output(), ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+		return this;
+	}
+
+	/**
+	 * Wait until the supervisor has exited and its output has been read to the end.
+	 * @return its exit status
+	 * @throws AssertionError when it is still running after {@code timeout}
+	 */
+	public int awaitExit(Duration timeout) {
+		try {
+			boolean exited = this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			assertThat(exited).as("the supervisor (pid %d) exited within %s; its output:%n%s", pid(), timeout, output())
+				.isTrue();
+			this.reader.join(10_000);
+			return this.process.exitValue();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** The echo port every worker listens on. */
+	public int tcpPort() {
+		return this.tcpPort.getNow(-1);
+	}
+
+	/** The admin HTTP port, on the supervisor only. */
+	public int httpPort() {
+		return this.httpPort.getNow(-1);
+	}
+
+	/** The supervisor's pid. */
+	public long pid() {
+		return this.process.pid();
+	}
+
+	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}. */
+	public HttpResponse<String> get(String path) {
+		return http(HttpRequest.newBuilder(uri(path)).GET());
+	}
+
+	/** {@code DELETE} on the admin API. */
+	public HttpResponse<String> delete(String path) {
+		return http(HttpRequest.newBuilder(uri(path)).DELETE());
+	}
+
+	/** {@code GET /actuator/echo}, which must answer 200. */
+	public JsonNode echo() {
+		return AdminApi.json(get("/actuator/echo"));
+	}
+
+	/** {@code GET /actuator/echo/connections}, which must answer 200. */
+	public JsonNode connections() {
+		return AdminApi.json(get("/actuator/echo/connections"));
+	}
+
+	/** {@code GET /actuator/health}, whatever its status (503 when DOWN). */
+	public JsonNode health() {
+		return AdminApi.parse(get("/actuator/health").body());
+	}
+
+	/** {@code GET /actuator/prometheus}, which must answer 200. */
+	public String prometheus() {
+		HttpResponse<String> response = get("/actuator/prometheus");
+		assertThat(response.statusCode()).isEqualTo(200);
+		return response.body();
+	}
+
+	private URI uri(String path) {
+		assertThat(httpPort()).as("the admin port is known: await listening first").isPositive();
+		return URI.create("http://127.0.0.1:" + httpPort() + path);
+	}
+
+	private static HttpResponse<String> http(HttpRequest.Builder request) {
+		try {
+			return HTTP.send(request.timeout(HTTP_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * The pid of each worker that has a process now, by worker index, as {@code GET
+	 * /actuator/echo} reports it.
+	 */
+	public Map<Integer, Long> workerPids() {
+		Map<Integer, Long> pids = new LinkedHashMap<>();
+		for (JsonNode worker : echo().path("processes")) {
+			if (worker.path("pid").isNumber()) {
+				long pid = worker.path("pid").asLong();
+				noteWorker(pid);
+				pids.put(worker.path("index").asInt(), pid);
+			}
+		}
+		return pids;
+	}
+
+	/** The supervisor's live child processes, as the operating system sees them: its workers. */
+	public List<Long> children() {
+		List<Long> children = this.process.toHandle().children().map(ProcessHandle::pid).sorted().toList();
+		children.forEach(this::noteWorker);
+		return children;
+	}
+
+	/** Every worker pid seen so far (in the output, the admin API or as a child), dead or alive. */
+	public List<Long> seenWorkerPids() {
+		return this.workers.keySet().stream().sorted().toList();
+	}
+
+	/** The workers seen so far that are still alive. */
+	public List<Long> liveWorkerPids() {
+		return this.workers.values().stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).sorted().toList();
+	}
+
+	/** SIGTERM to the supervisor: it stops its workers, each drains, and it exits. */
+	public void terminate() {
+		// Not Process.destroy(): on Linux it closes the pipe of the output still to be read.
+		this.process.toHandle().destroy();
+	}
+
+	/** SIGKILL to the supervisor: it has no chance to stop its workers. */
+	public void kill() {
+		this.process.toHandle().destroyForcibly();
+	}
+
+	/** SIGKILL to one of the supervisor's workers, which must still be alive. */
+	public void killWorker(long pid) {
+		noteWorker(pid);
+		ProcessHandle worker = this.workers.get(pid);
+		assertThat(worker).as("pid %d is a worker of the supervisor %d", pid, pid()).isNotNull();
+		assertThat(worker.destroyForcibly()).as("SIGKILL sent to worker pid %d", pid).isTrue();
+	}
+
+	/** The lines of the supervisor's console so far: its own and its workers', relayed. */
+	public List<String> lines() {
+		synchronized (this.lines) {
+			return List.copyOf(this.lines);
+		}
+	}
+
+	/** The lines of the console so far that contain {@code text}. */
+	public List<String> linesContaining(String text) {
+		return lines().stream().filter((line) -> line.contains(text)).toList();
+	}
+
+	/** The lines of the console so far written by the supervisor itself (its pid in Boot's log format). */
+	public List<String> ownLines() {
+		return lines().stream().filter((line) -> {
+			Matcher logged = LOG_PID.matcher(line);
+			return logged.find() && Long.parseLong(logged.group(1)) == pid();
+		}).toList();
+	}
+
+	/** The whole console so far, for a failure message. */
+	public String output() {
+		return lines().stream().collect(Collectors.joining("\n"));
+	}
+
+	/**
+	 * Kill the supervisor, then every worker seen that is still alive, each by its own pid; then
+	 * remove the temporary directory they shared.
+	 */
+	@Override
+	public void close() {
+		children();
+		if (this.process.isAlive()) {
+			this.process.toHandle().destroyForcibly();
+			try {
+				this.process.waitFor(30, TimeUnit.SECONDS);
+				this.reader.join(5_000);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		for (ProcessHandle worker : this.workers.values()) {
+			if (worker.isAlive()) {
+				worker.destroyForcibly();
+				worker.onExit().completeOnTimeout(worker, 30, TimeUnit.SECONDS).join();
+			}
+		}
+		deleteRecursively(this.temporaryDirectory);
+	}
+
+	private static void deleteRecursively(Path directory) {
+		try (Stream<Path> paths = Files.walk(directory)) {
+			paths.sorted(Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
+		}
+		catch (IOException | UncheckedIOException ex) {
+			// Already gone, or not ours to empty: nothing to do.
+		}
+	}
+
+}
