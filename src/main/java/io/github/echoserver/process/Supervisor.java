@@ -457,7 +457,9 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 				process.toHandle().destroy();
 			}
 		}
-		logger.info("Stopping " + draining.size() + " worker processes; each drains its connections within "
+		long workers = draining.keySet().stream().filter((worker) -> worker != this.standby).count();
+		String standby = draining.containsKey(this.standby) ? " and the standby" : "";
+		logger.info("Stopping " + workers + " worker processes" + standby + "; each drains its connections within "
 				+ this.properties.shutdownTimeout().toMillis() + " ms");
 		long deadline = started + this.properties.shutdownTimeout().plus(EXIT_GRACE).toNanos();
 		String statuses = draining.entrySet()
@@ -471,8 +473,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 				output.awaitEnd(2_000);
 			}
 		});
-		logger.info("Stopped " + draining.size() + " worker processes in "
-				+ (System.nanoTime() - started) / 1_000_000 + " ms (exit status " + statuses + ")");
+		logger.info("Stopped " + workers + " worker processes" + standby + " in " + (System.nanoTime() - started) / 1_000_000 + " ms (exit status " + statuses + ")");
 	}
 
 	private static String awaitExit(Worker worker, Process process, long deadline) {
@@ -560,6 +561,12 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	/** The standby's state: {@code ready}, {@code starting}, {@code failed}, or {@code off}. */
 	String standbyState() {
 		return this.properties.standbyProcess() ? this.standby.state().value() : "off";
+	}
+
+	/** The standby's pid, or null when there is no standby process now. */
+	@Nullable Long standbyPid() {
+		Process process = this.standby.process();
+		return (process != null) ? process.pid() : null;
 	}
 
 	int port() {

@@ -38,6 +38,10 @@ class SupervisorHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("processes", workers.size())
 			.withDetail("listening", listening)
 			.withDetail("standby", this.supervisor.standbyState());
+		Long standbyPid = this.supervisor.standbyPid();
+		if (standbyPid != null) {
+			builder.withDetail("standbyPid", standbyPid);
+		}
 		if (!failures.isEmpty()) {
 			builder.withDetail("reason", String.join("; ", failures));
 		}

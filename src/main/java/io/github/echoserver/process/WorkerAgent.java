@@ -2,6 +2,8 @@ package io.github.echoserver.process;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -51,6 +53,8 @@ public class WorkerAgent implements SmartLifecycle {
 
 	private final ControlChannel channel;
 
+	private final Path controlSocket;
+
 	private volatile int index;
 
 	private volatile boolean running;
@@ -62,6 +66,7 @@ public class WorkerAgent implements SmartLifecycle {
 		this.status = status;
 		this.failRestartedWorker = failRestartedWorker.trim();
 		this.index = identity.index();
+		this.controlSocket = identity.controlSocket();
 		failIfAsked(identity.index(), identity.start());
 		try {
 			this.channel = ControlChannel.connect(identity.controlSocket());
@@ -179,9 +184,27 @@ public class WorkerAgent implements SmartLifecycle {
 
 	private void supervisorGone() {
 		this.channel.close();
+		removeControlSocket();
 		logger.warn("Worker " + this.index + ": the supervisor is gone; shutting down");
 		// Shutdown hooks close the context: the listener stops, connections drain, the port is freed.
 		System.exit(SUPERVISOR_GONE_STATUS);
+	}
+
+	/**
+	 * A supervisor that was killed could not remove its control socket and directory: the first
+	 * worker to leave does (the others find them gone).
+	 */
+	private void removeControlSocket() {
+		try {
+			Files.deleteIfExists(this.controlSocket);
+			Path directory = this.controlSocket.getParent();
+			if (directory != null) {
+				Files.deleteIfExists(directory);
+			}
+		}
+		catch (IOException ex) {
+			// Another worker removed them first, or the directory is not empty: nothing to do.
+		}
 	}
 
 	private static ObjectNode message(String event) {

@@ -125,7 +125,17 @@ final class WorkerOutput {
 				}
 			}
 		}
-		return lines.stream().filter((line) -> line.contains(" ERROR ")).findFirst().map(String::trim).orElse(null);
+		return lines.stream()
+			.filter((line) -> line.contains(" ERROR "))
+			.findFirst()
+			.map(WorkerOutput::message)
+			.orElse(null);
+	}
+
+	/** The message of a log line: what follows the logger's name ({@code ... Logger : message}). */
+	private static String message(String line) {
+		int separator = line.indexOf(" : ");
+		return ((separator >= 0) ? line.substring(separator + 3) : line).trim();
 	}
 
 }

@@ -86,8 +86,8 @@ class WorkerOutputTests {
 	}
 
 	@Test
-	void aLineLoggedAtErrorIsTheLastResort() {
-		assertThat(read(List.of(INFO, "   " + ERROR + "   ", INFO)).reason()).isEqualTo(ERROR);
+	void theMessageOfALineLoggedAtErrorIsTheLastResort() {
+		assertThat(read(List.of(INFO, "   " + ERROR + "   ", INFO)).reason()).isEqualTo("Application run failed");
 	}
 
 	@Test

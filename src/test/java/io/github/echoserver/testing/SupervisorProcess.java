@@ -28,11 +28,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 import io.github.echoserver.EchoServerApplication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The application started as a child JVM with {@code echo.processes > 1}: a supervisor whose
@@ -83,7 +85,11 @@ public final class SupervisorProcess implements AutoCloseable {
 
 	private final Thread reader;
 
-	private SupervisorProcess(Process process, Path temporaryDirectory) {
+	/** Whether the supervisor keeps a standby worker ({@code echo.standby-process}, on by default). */
+	private final boolean standby;
+
+	private SupervisorProcess(Process process, Path temporaryDirectory, boolean standby) {
+		this.standby = standby;
 		this.process = process;
 		this.temporaryDirectory = temporaryDirectory;
 		this.reader = new Thread(() -> read(process.getInputStream()), "test-supervisor-output-" + process.pid());
@@ -126,7 +132,7 @@ public final class SupervisorProcess implements AutoCloseable {
 		}
 		try {
 			return new SupervisorProcess(new ProcessBuilder(command).redirectErrorStream(true).start(),
-					temporaryDirectory);
+					temporaryDirectory, !command.contains("--echo.standby-process=false"));
 		}
 		catch (IOException ex) {
 			deleteRecursively(temporaryDirectory);
@@ -203,7 +209,34 @@ public final class SupervisorProcess implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
 		}
+		// The standby starts once the workers listen: awaited too, so that the tests see a settled
+		// set of processes and no JVM start takes the CPU from them.
+		if (this.standby) {
+			await().atMost(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)).plusSeconds(1))
+				.pollInterval(Duration.ofMillis(100))
+				.until(() -> lines().stream().anyMatch((line) -> line.contains("Standby worker ready")));
+		}
 		return this;
+	}
+
+	/** The standby's pid, from the {@code echo} health component; null when there is no standby now. */
+	public @Nullable Long standbyPid() {
+		JsonNode pid = health().at("/components/echo/details/standbyPid");
+		if (!pid.isNumber()) {
+			return null;
+		}
+		noteWorker(pid.asLong());
+		return pid.asLong();
+	}
+
+	/** The child processes the supervisor should have: its workers' and its standby's. */
+	public List<Long> expectedChildren() {
+		List<Long> expected = new ArrayList<>(workerPids().values());
+		Long standby = standbyPid();
+		if (standby != null) {
+			expected.add(standby);
+		}
+		return expected.stream().sorted().toList();
 	}
 
 	/**
