@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.ErrorType;
 import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.server.ConnectionModel;
 import io.github.echoserver.server.EventLoopModel;
@@ -59,18 +60,12 @@ public class EchoMetrics implements MeterBinder {
 			.baseUnit("bytes")
 			.register(meters);
 		FunctionCounter.builder("echo.bytes.sent", r, ConnectionRegistry::bytesSent).baseUnit("bytes").register(meters);
-		FunctionCounter.builder("echo.errors", r, ConnectionRegistry::linesTooLong)
-			.description("Connections closed for breaking a rule or after a failure")
-			.tag("type", "line-too-long")
-			.register(meters);
-		FunctionCounter.builder("echo.errors", r, ConnectionRegistry::internalErrors)
-			.description("Connections closed for breaking a rule or after a failure")
-			.tag("type", "internal")
-			.register(meters);
-		FunctionCounter.builder("echo.errors", r, ConnectionRegistry::writeTimeouts)
-			.description("Connections closed for breaking a rule or after a failure")
-			.tag("type", "write-timeout")
-			.register(meters);
+		for (ErrorType type : ErrorType.values()) {
+			FunctionCounter.builder("echo.errors", r, type::count)
+				.description("Connections closed for breaking a rule or after a failure")
+				.tag("type", type.tag())
+				.register(meters);
+		}
 		ThreadPoolExecutor pool = this.model.threadPool();
 		if (pool != null) {
 			new ExecutorServiceMetrics(pool, ConnectionModel.WORKERS_NAME, Tags.empty()).bindTo(meters);

@@ -5,6 +5,7 @@ import io.github.echoserver.config.ConditionalOnProcessRole;
 import io.github.echoserver.config.EchoProperties;
 import io.github.echoserver.config.ProcessRole;
 import io.github.echoserver.config.WorkerIdentity;
+import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.server.EchoServerLifecycle;
 import io.github.echoserver.server.ServerStatus;
 
@@ -56,13 +57,15 @@ class ProcessConfiguration {
 	static class WorkerBeans {
 
 		@Bean
-		WorkerAgent workerAgent(Environment environment, EchoView view, EchoServerLifecycle listener,
-				ServerStatus status, @Value("${" + WorkerAgent.FAIL_RESTARTED_WORKER + ":}") String failRestartedWorker) {
+		WorkerAgent workerAgent(Environment environment, EchoView view, ConnectionRegistry registry,
+				EchoServerLifecycle listener, ServerStatus status,
+				@Value("${" + WorkerAgent.FAIL_RESTARTED_WORKER + ":}") String failRestartedWorker) {
 			WorkerIdentity identity = WorkerIdentity.of(environment);
 			if (identity == null) {
 				throw new IllegalStateException("A worker without a worker identity");
 			}
-			return new WorkerAgent(identity, view, listener, status, failRestartedWorker);
+			return new WorkerAgent(identity, view, () -> WorkerCounters.of(registry), listener, status,
+					failRestartedWorker);
 		}
 
 	}

@@ -433,6 +433,9 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 				worker.ask(ControlProtocol.JSON.createObjectNode().put(ControlProtocol.OP, ControlProtocol.DESCRIBE),
 						ANSWER_TIMEOUT)
 					.thenAccept((result) -> worker.last(ControlProtocol.JSON.treeToValue(result, EchoDescriptor.class)));
+				worker.ask(ControlProtocol.JSON.createObjectNode().put(ControlProtocol.OP, ControlProtocol.COUNTERS),
+						ANSWER_TIMEOUT)
+					.thenAccept((result) -> worker.counters(ControlProtocol.JSON.treeToValue(result, WorkerCounters.class)));
 			}
 		}
 	}

@@ -76,6 +76,8 @@ final class Worker {
 
 	private volatile @Nullable EchoDescriptor last;
 
+	private volatile WorkerCounters counters = WorkerCounters.NONE;
+
 	Worker(int index) {
 		this.index = index;
 	}
@@ -213,6 +215,7 @@ final class Worker {
 			this.process = null;
 			this.lastExit = Instant.now();
 			this.last = null;
+			this.counters = WorkerCounters.NONE;
 			closing = this.channel;
 		}
 		if (closing != null) {
@@ -291,6 +294,15 @@ final class Worker {
 
 	void last(EchoDescriptor descriptor) {
 		this.last = descriptor;
+	}
+
+	/** The worker's refusals and errors, as last polled; none since its start until it answers. */
+	WorkerCounters counters() {
+		return this.counters;
+	}
+
+	void counters(WorkerCounters counters) {
+		this.counters = counters;
 	}
 
 	/**

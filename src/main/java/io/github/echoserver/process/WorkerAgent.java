@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -45,6 +46,8 @@ public class WorkerAgent implements SmartLifecycle {
 
 	private final EchoView view;
 
+	private final Supplier<WorkerCounters> counters;
+
 	private final EchoServerLifecycle listener;
 
 	private final ServerStatus status;
@@ -59,9 +62,10 @@ public class WorkerAgent implements SmartLifecycle {
 
 	private volatile boolean running;
 
-	public WorkerAgent(WorkerIdentity identity, EchoView view, EchoServerLifecycle listener, ServerStatus status,
-			String failRestartedWorker) {
+	WorkerAgent(WorkerIdentity identity, EchoView view, Supplier<WorkerCounters> counters,
+			EchoServerLifecycle listener, ServerStatus status, String failRestartedWorker) {
 		this.view = view;
+		this.counters = counters;
 		this.listener = listener;
 		this.status = status;
 		this.failRestartedWorker = failRestartedWorker.trim();
@@ -152,6 +156,8 @@ public class WorkerAgent implements SmartLifecycle {
 					ControlProtocol.JSON.valueToTree(this.view.describe()));
 			case ControlProtocol.CONNECTIONS -> reply.set(ControlProtocol.RESULT,
 					ControlProtocol.JSON.valueToTree(this.view.connections()));
+			case ControlProtocol.COUNTERS -> reply.set(ControlProtocol.RESULT,
+					ControlProtocol.JSON.valueToTree(this.counters.get()));
 			case ControlProtocol.CLOSE -> reply.put(ControlProtocol.RESULT,
 					this.view.close(request.path(ControlProtocol.CONNECTION).asString("")));
 			case ControlProtocol.LISTEN -> {

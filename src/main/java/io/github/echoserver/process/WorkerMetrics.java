@@ -8,11 +8,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import io.github.echoserver.admin.EchoDescriptor;
+import io.github.echoserver.connections.ErrorType;
+import io.github.echoserver.connections.RejectionReason;
 
 /**
  * The supervisor's meters: the {@code echo.*} meters of DESIGN.md §5 once per worker, tagged
  * {@code process} with its index and read from the copy of its figures the supervisor refreshes
- * every second, and {@code echo.processes.restarts}. A restarted worker's counters start again
+ * every second ({@code executor.*} stay in the workers), and {@code echo.processes.restarts}. A restarted worker's counters start again
  * from zero, which Prometheus's {@code rate()} and {@code increase()} treat as the counter reset
  * it is.
  */
@@ -39,6 +41,21 @@ class WorkerMetrics implements MeterBinder {
 			counter(meters, "echo.lines", "Lines echoed", worker, process, (view) -> view.traffic().linesEchoed());
 			counter(meters, "echo.bytes.received", null, worker, process, (view) -> view.traffic().bytesIn());
 			counter(meters, "echo.bytes.sent", null, worker, process, (view) -> view.traffic().bytesOut());
+			for (RejectionReason reason : RejectionReason.values()) {
+				FunctionCounter
+					.builder("echo.connections.rejected", worker,
+							(it) -> it.counters().rejected().getOrDefault(reason.tag(), 0L))
+					.description("Connections refused with server busy#")
+					.tags("reason", reason.tag(), "process", process)
+					.register(meters);
+			}
+			for (ErrorType type : ErrorType.values()) {
+				FunctionCounter
+					.builder("echo.errors", worker, (it) -> it.counters().errors().getOrDefault(type.tag(), 0L))
+					.description("Connections closed for breaking a rule or after a failure")
+					.tags("type", type.tag(), "process", process)
+					.register(meters);
+			}
 			FunctionCounter.builder("echo.processes.restarts", worker, Worker::restarts)
 				.description("Worker processes restarted after they died")
 				.tag("process", process)

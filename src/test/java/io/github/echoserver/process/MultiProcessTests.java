@@ -252,13 +252,44 @@ class MultiProcessTests {
 		}
 
 		/**
+		 * A worker's refusals and errors reach the supervisor's meters under its own
+		 * {@code process} tag: a line too long, sent to whichever worker serves the client, is
+		 * counted for that worker only.
+		 */
+		@Test
+		@Order(3)
+		@Timeout(value = 90, unit = TimeUnit.SECONDS)
+		void aWorkersErrorsAreCountedUnderItsProcessTag() {
+			int worker;
+			try (EchoClient client = EchoClient.connect(this.supervisor.tcpPort())) {
+				assertEchoes(client, "first");
+				worker = entryOf(this.supervisor.connections(), client).at("/process").asInt();
+				client.send("x".repeat(8193) + "\n");
+				assertThat(client.readLine()).isEqualTo("server error# line too long (max 8192 bytes)");
+				assertThat(client.isClosedByServer()).isTrue();
+			}
+			await().atMost(WAIT).pollInterval(POLL).untilAsserted(() -> {
+				String scrape = this.supervisor.prometheus();
+				for (int index = 1; index <= WORKERS; index++) {
+					String process = "process=\"" + index + "\"";
+					assertThat(sample(scrape, "echo_errors_total", process + ",type=\"line-too-long\""))
+						.as("line-too-long errors of worker %d", index)
+						.isEqualTo((index == worker) ? 1.0 : 0.0);
+					assertThat(sample(scrape, "echo_connections_rejected_total", process + ",reason=\"too-many-connections\""))
+						.as("refusals of worker %d", index)
+						.isEqualTo(0.0);
+				}
+			});
+		}
+
+		/**
 		 * {@code kill -9} of one worker while 300 clients echo: only that worker's clients are
 		 * ended (end of stream or reset); every other client keeps being served and loses no
 		 * line. The supervisor starts a new process in its place, which listens and serves new
 		 * connections, and counts the restart in the admin API and the meters.
 		 */
 		@Test
-		@Order(3)
+		@Order(4)
 		@Timeout(value = 300, unit = TimeUnit.SECONDS)
 		void killingOneWorkerEndsOnlyItsClientsAndANewProcessTakesItsPlace() throws Exception {
 			int victim = 2;
@@ -367,7 +398,7 @@ class MultiProcessTests {
 		 * supervisor reports each worker's exit status and exits with 143, and no worker is left.
 		 */
 		@Test
-		@Order(4)
+		@Order(5)
 		@Timeout(value = 180, unit = TimeUnit.SECONDS)
 		void sigtermDrainsEveryWorkerUnderLoadAndTheSupervisorExitsWith143() throws Exception {
 			awaitAllListening(this.supervisor, WORKERS);
@@ -408,7 +439,7 @@ class MultiProcessTests {
 		 * the supervisor's last lines, and they account for every client of the previous test.
 		 */
 		@Test
-		@Order(5)
+		@Order(6)
 		void everyWorkersDrainIsRelayedBeforeTheSupervisorsLastLines() {
 			List<String> lines = this.supervisor.lines();
 			int stopped = indexOf(lines, "Stopped " + WORKERS + " worker processes");
