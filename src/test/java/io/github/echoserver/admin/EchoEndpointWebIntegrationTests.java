@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
@@ -255,16 +254,16 @@ class EchoEndpointWebIntegrationTests {
 					HttpResponse<String> response = this.server.get("/actuator/prometheus");
 					assertThat(response.statusCode()).isEqualTo(200);
 					String scrape = response.body();
-					assertThat(sample(scrape, "echo_connections_active", "")).isEqualTo(1.0);
-					assertThat(sample(scrape, "echo_lines_total", ""))
+					assertThat(AdminApi.sample(scrape, "echo_connections_active", "")).isEqualTo(1.0);
+					assertThat(AdminApi.sample(scrape, "echo_lines_total", ""))
 						.isEqualTo((double) this.server.registry().linesEchoed())
 						.isPositive();
-					assertThat(sample(scrape, "echo_connections_rejected_total", "reason=\"too-many-connections\""))
+					assertThat(AdminApi.sample(scrape, "echo_connections_rejected_total", "reason=\"too-many-connections\""))
 						.isNotNull();
-					assertThat(sample(scrape, "echo_connections_accepted_total", ""))
+					assertThat(AdminApi.sample(scrape, "echo_connections_accepted_total", ""))
 						.isEqualTo((double) this.server.registry().accepted());
 					assertThat(scrape).containsPattern(Pattern.compile("(?m)^executor_\\w+\\{[^}]*name=\"echo-workers\""));
-					assertThat(sample(scrape, "executor_pool_core_threads", "name=\"echo-workers\"")).isEqualTo(8.0);
+					assertThat(AdminApi.sample(scrape, "executor_pool_core_threads", "name=\"echo-workers\"")).isEqualTo(8.0);
 				});
 			}
 		}
@@ -305,21 +304,6 @@ class EchoEndpointWebIntegrationTests {
 
 	private static long delta(JsonNode before, JsonNode after, String pointer) {
 		return after.at(pointer).asLong() - before.at(pointer).asLong();
-	}
-
-	/**
-	 * The value of the first sample of {@code metric} whose labels contain {@code label}, or
-	 * {@code null} when there is none.
-	 */
-	private static Double sample(String scrape, String metric, String label) {
-		Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(metric) + "(?:\\{([^}]*)\\})? (\\S+)").matcher(scrape);
-		while (matcher.find()) {
-			String labels = (matcher.group(1) != null) ? matcher.group(1) : "";
-			if (labels.contains(label)) {
-				return Double.valueOf(matcher.group(2));
-			}
-		}
-		return null;
 	}
 
 }

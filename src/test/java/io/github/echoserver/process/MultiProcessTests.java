@@ -36,6 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
 import io.github.echoserver.EchoServerApplication;
+import io.github.echoserver.testing.AdminApi;
 import io.github.echoserver.testing.DrainLog;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.EchoingClients;
@@ -186,9 +187,9 @@ class MultiProcessTests {
 					for (int index = 1; index <= WORKERS; index++) {
 						JsonNode worker = processes.get(index - 1);
 						String process = "process=\"" + index + "\"";
-						assertThat(sample(scrape, "echo_lines_total", process)).as(process)
+						assertThat(AdminApi.sample(scrape, "echo_lines_total", process)).as(process)
 							.isEqualTo(worker.at("/lines").asDouble());
-						assertThat(sample(scrape, "echo_connections_active", process)).as(process)
+						assertThat(AdminApi.sample(scrape, "echo_connections_active", process)).as(process)
 							.isEqualTo(worker.at("/connections").asDouble());
 					}
 				});
@@ -272,10 +273,10 @@ class MultiProcessTests {
 				String scrape = this.supervisor.prometheus();
 				for (int index = 1; index <= WORKERS; index++) {
 					String process = "process=\"" + index + "\"";
-					assertThat(sample(scrape, "echo_errors_total", process + ",type=\"line-too-long\""))
+					assertThat(AdminApi.sample(scrape, "echo_errors_total", process + ",type=\"line-too-long\""))
 						.as("line-too-long errors of worker %d", index)
 						.isEqualTo((index == worker) ? 1.0 : 0.0);
-					assertThat(sample(scrape, "echo_connections_rejected_total", process + ",reason=\"too-many-connections\""))
+					assertThat(AdminApi.sample(scrape, "echo_connections_rejected_total", process + ",reason=\"too-many-connections\""))
 						.as("refusals of worker %d", index)
 						.isEqualTo(0.0);
 				}
@@ -361,7 +362,7 @@ class MultiProcessTests {
 			await().atMost(WAIT).pollInterval(POLL).untilAsserted(() -> {
 				String scrape = this.supervisor.prometheus();
 				for (int index = 1; index <= WORKERS; index++) {
-					assertThat(sample(scrape, "echo_processes_restarts_total", "process=\"" + index + "\""))
+					assertThat(AdminApi.sample(scrape, "echo_processes_restarts_total", "process=\"" + index + "\""))
 						.as("echo_processes_restarts_total of worker %d", index)
 						.isEqualTo((index == victim) ? 1.0 : 0.0);
 				}
@@ -529,8 +530,8 @@ class MultiProcessTests {
 					.containsExactly(survivor);
 
 				String scrape = supervisor.prometheus();
-				assertThat(sample(scrape, "echo_processes_restarts_total", "process=\"2\"")).isEqualTo(4.0);
-				assertThat(sample(scrape, "echo_processes_restarts_total", "process=\"1\"")).isEqualTo(0.0);
+				assertThat(AdminApi.sample(scrape, "echo_processes_restarts_total", "process=\"2\"")).isEqualTo(4.0);
+				assertThat(AdminApi.sample(scrape, "echo_processes_restarts_total", "process=\"1\"")).isEqualTo(0.0);
 
 				try (EchoClient client = EchoClient.connect(supervisor.tcpPort())) {
 					assertEchoes(client, "still served");
@@ -688,21 +689,6 @@ class MultiProcessTests {
 			.strip();
 		assertThat(description.lines()).as("the failure's description").hasSize(1);
 		return description;
-	}
-
-	/**
-	 * The value of the first sample of {@code metric} whose labels contain {@code label}, or
-	 * {@code null} when there is none.
-	 */
-	private static Double sample(String scrape, String metric, String label) {
-		Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(metric) + "(?:\\{([^}]*)\\})? (\\S+)").matcher(scrape);
-		while (matcher.find()) {
-			String labels = (matcher.group(1) != null) ? matcher.group(1) : "";
-			if (labels.contains(label)) {
-				return Double.valueOf(matcher.group(2));
-			}
-		}
-		return null;
 	}
 
 }

@@ -1,6 +1,8 @@
 package io.github.echoserver.testing;
 
 import java.net.http.HttpResponse;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
@@ -52,6 +54,21 @@ public final class AdminApi {
 		for (JsonNode entry : connections) {
 			if (entry.at("/remotePort").asInt() == client.localPort()) {
 				return entry;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * The value of the first sample of {@code metric} in a Prometheus scrape whose labels contain
+	 * {@code label}, or {@code null} when there is none.
+	 */
+	public static @Nullable Double sample(String scrape, String metric, String label) {
+		Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(metric) + "(?:\\{([^}]*)\\})? (\\S+)").matcher(scrape);
+		while (matcher.find()) {
+			String labels = (matcher.group(1) != null) ? matcher.group(1) : "";
+			if (labels.contains(label)) {
+				return Double.valueOf(matcher.group(2));
 			}
 		}
 		return null;
