@@ -2,10 +2,6 @@ package io.github.echoserver.process;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.StandardSocketOptions;
-import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -27,10 +23,8 @@ import tools.jackson.databind.JsonNode;
 
 import io.github.echoserver.admin.EchoDescriptor;
 import io.github.echoserver.config.EchoProperties;
-import io.github.echoserver.config.InvalidEchoPropertyException;
 import io.github.echoserver.config.WorkerIdentity;
 import io.github.echoserver.server.EchoServerLifecycle;
-import io.github.echoserver.server.ListenerStartException;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
@@ -125,11 +119,10 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 
 	@Override
 	public void start() {
-		requireReusePort();
 		// Ctrl+C reaches the workers too (one process group), and they may exit before the context's
 		// shutdown calls stop(): from the first moment of the JVM's shutdown, no worker is replaced.
 		Runtime.getRuntime().addShutdownHook(new Thread(() -> this.stopping = true, "echo-supervisor-shutdown"));
-		this.port = settlePort();
+		this.port = SharedPort.settle(this.properties);
 		try {
 			this.control = ControlServer.open(this::read);
 		}
@@ -159,35 +152,6 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		this.scheduler.scheduleWithFixedDelay(this::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
 				TimeUnit.MILLISECONDS);
 		this.running = true;
-	}
-
-	/** The kernel must let several sockets share the port, or the workers could not all bind it. */
-	private void requireReusePort() {
-		try (ServerSocketChannel probe = ServerSocketChannel.open()) {
-			if (!probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
-				throw new InvalidEchoPropertyException("echo.processes", this.properties.processes(),
-						"1 on this system: it has no SO_REUSEPORT, which worker processes need to share the port");
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
-
-	/**
-	 * Bind the address and port once without {@code SO_REUSEPORT}: this fails if any socket holds
-	 * the port (another server, or the workers of another supervisor, which would otherwise share
-	 * it with ours), and turns port 0 into the one free port every worker then binds.
-	 */
-	private int settlePort() {
-		try (ServerSocket probe = new ServerSocket()) {
-			probe.setReuseAddress(true);
-			probe.bind(new InetSocketAddress(this.properties.address(), this.properties.port()), 1);
-			return probe.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new ListenerStartException(this.properties.address(), this.properties.port(), ex);
-		}
 	}
 
 	private void launch(Worker worker) {
