@@ -50,8 +50,9 @@ import org.springframework.context.SmartLifecycle;
  * <li>Stop (SIGTERM, Ctrl+C): readiness goes down and every worker gets SIGTERM, so each drains
  * as a single process does; a worker still alive past the drain bound is killed.</li>
  * </ul>
- * Workers also leave when the supervisor dies without stopping them ({@code kill -9}): see
- * {@link WorkerAgent}.
+ * A worker that stops answering on its control channel for {@link #UNRESPONSIVE_AFTER}
+ * (stopped with SIGSTOP, or hung) is killed and replaced like one that died. Workers also leave
+ * when the supervisor dies without stopping them ({@code kill -9}): see {@link WorkerAgent}.
  */
 public class Supervisor implements SmartLifecycle, DisposableBean {
 
@@ -75,6 +76,13 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 
 	/** How long a worker may take to answer the supervisor. */
 	static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
+
+	/**
+	 * A listening worker that says nothing for this long, while it is asked every second, is
+	 * stopped or hung: it is killed and replaced. Left alone, its listening socket would go on
+	 * taking its share of new connections, which nobody would ever accept.
+	 */
+	static final Duration UNRESPONSIVE_AFTER = Duration.ofSeconds(10);
 
 	private static final Log logger = LogFactory.getLog(Supervisor.class);
 
@@ -256,6 +264,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 				if (worker == null) {
 					continue;
 				}
+				worker.heard();
 				if (event.equals(ControlProtocol.LISTENING)) {
 					onListening(worker);
 				}
@@ -390,10 +399,17 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		return (deaths <= 1) ? Duration.ZERO : FIRST_BACKOFF.multipliedBy(1L << Math.min(deaths - 2, 10));
 	}
 
-	/** Refresh each listening worker's figures for the meters. */
+	/** Refresh each listening worker's figures for the meters, and kill any that has stopped answering. */
 	private void poll() {
 		for (Worker worker : this.workers) {
 			if (worker.state() == Worker.State.LISTENING) {
+				Process process = worker.process();
+				if (process != null && worker.silence().compareTo(UNRESPONSIVE_AFTER) > 0) {
+					logger.warn("Worker " + worker.index() + " (pid " + process.pid() + ") has not answered for "
+							+ worker.silence().toSeconds() + " s (stopped or hung); killing it");
+					process.destroyForcibly();
+					continue;
+				}
 				worker.ask(ControlProtocol.JSON.createObjectNode().put(ControlProtocol.OP, ControlProtocol.DESCRIBE),
 						ANSWER_TIMEOUT)
 					.thenAccept((result) -> worker.last(ControlProtocol.JSON.treeToValue(result, EchoDescriptor.class)));

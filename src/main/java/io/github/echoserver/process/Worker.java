@@ -78,6 +78,9 @@ final class Worker {
 
 	private volatile WorkerCounters counters = WorkerCounters.NONE;
 
+	/** When the current process last said anything on its control channel ({@link System#nanoTime()}). */
+	private volatile long lastHeard = System.nanoTime();
+
 	Worker(int index) {
 		this.index = index;
 	}
@@ -91,6 +94,7 @@ final class Worker {
 		this.process = process;
 		this.output = output;
 		this.started = Instant.now();
+		this.lastHeard = System.nanoTime();
 		this.state = State.STARTING;
 		this.starts++;
 	}
@@ -192,6 +196,16 @@ final class Worker {
 			throw new IOException("worker " + this.index + " is not connected");
 		}
 		current.send(ControlProtocol.JSON.writeValueAsString(message));
+	}
+
+	/** The current process has said something: it is alive and its control thread runs. */
+	void heard() {
+		this.lastHeard = System.nanoTime();
+	}
+
+	/** How long the current process has said nothing. */
+	Duration silence() {
+		return Duration.ofNanos(System.nanoTime() - this.lastHeard);
 	}
 
 	/** The process listens. */

@@ -393,13 +393,41 @@ class MultiProcessTests {
 		}
 
 		/**
+		 * A worker stopped with SIGSTOP keeps its listening socket, and with it its share of new
+		 * connections, but answers nothing: the supervisor kills it once it has been silent for
+		 * {@code UNRESPONSIVE_AFTER} (10 s) and puts another process in its place, which serves.
+		 */
+		@Test
+		@Order(5)
+		@Timeout(value = 180, unit = TimeUnit.SECONDS)
+		void aWorkerThatStopsAnsweringIsKilledAndReplaced() {
+			awaitAllListening(this.supervisor, WORKERS);
+			int victim = 3;
+			long stopped = this.supervisor.workerPids().get(victim);
+			this.supervisor.stopWorker(stopped);
+
+			await().atMost(LISTEN).pollInterval(POLL).until(() -> {
+				JsonNode worker = this.supervisor.echo().at("/processes").get(victim - 1);
+				return worker.at("/state").asString().equals("listening") && worker.at("/pid").asLong() != stopped;
+			});
+			await().atMost(WAIT).untilAsserted(() -> assertThat(this.supervisor.ownLines())
+				.anyMatch((line) -> line.contains("Worker " + victim + " (pid " + stopped + ") has not answered for ")
+						&& line.contains("(stopped or hung); killing it"))
+				.anyMatch((line) -> line.contains("Worker " + victim + " (pid " + stopped + ") exited with status "
+						+ SIGKILL_EXIT_STATUS + " (SIGKILL); replacing it")));
+			await().atMost(WAIT).until(() -> ProcessHandle.of(stopped).filter(ProcessHandle::isAlive).isEmpty());
+			assertThat(this.supervisor.echo().at("/processes").get(victim - 1).at("/restarts").asInt()).isEqualTo(1);
+			assertANewConnectionLandsOn(victim);
+		}
+
+		/**
 		 * SIGTERM to the supervisor while 300 clients pipeline lines over the three workers:
 		 * every worker drains, so every client gets the replies to a gap-free prefix of its
 		 * lines, then {@code server bye# shutting down}, then the end of the stream; the
 		 * supervisor reports each worker's exit status and exits with 143, and no worker is left.
 		 */
 		@Test
-		@Order(5)
+		@Order(6)
 		@Timeout(value = 180, unit = TimeUnit.SECONDS)
 		void sigtermDrainsEveryWorkerUnderLoadAndTheSupervisorExitsWith143() throws Exception {
 			awaitAllListening(this.supervisor, WORKERS);
@@ -440,7 +468,7 @@ class MultiProcessTests {
 		 * the supervisor's last lines, and they account for every client of the previous test.
 		 */
 		@Test
-		@Order(6)
+		@Order(7)
 		void everyWorkersDrainIsRelayedBeforeTheSupervisorsLastLines() {
 			List<String> lines = this.supervisor.lines();
 			int stopped = indexOf(lines, "Stopped " + WORKERS + " worker processes");

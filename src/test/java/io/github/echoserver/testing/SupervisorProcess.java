@@ -375,6 +375,27 @@ public final class SupervisorProcess implements AutoCloseable {
 		assertThat(worker.destroyForcibly()).as("SIGKILL sent to worker pid %d", pid).isTrue();
 	}
 
+	/**
+	 * Stop worker {@code pid} with SIGSTOP, as a hung process: alive, holding its socket, doing
+	 * nothing. The JDK sends only SIGTERM and SIGKILL, so this runs {@code kill -STOP}.
+	 */
+	public void stopWorker(long pid) {
+		noteWorker(pid);
+		assertThat(this.workers.get(pid)).as("pid %d is a worker of the supervisor %d", pid, pid()).isNotNull();
+		try {
+			Process kill = new ProcessBuilder("kill", "-STOP", String.valueOf(pid)).inheritIO().start();
+			assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill -STOP %d ended", pid).isTrue();
+			assertThat(kill.exitValue()).as("kill -STOP %d", pid).isZero();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	/** The lines of the supervisor's console so far: its own and its workers', relayed. */
 	public List<String> lines() {
 		synchronized (this.lines) {
