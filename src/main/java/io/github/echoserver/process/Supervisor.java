@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -490,7 +491,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	}
 
 	private List<Worker> everySlot() {
-		List<Worker> slots = new java.util.ArrayList<>(this.workers);
+		List<Worker> slots = new ArrayList<>(this.workers);
 		slots.add(this.standby);
 		return slots;
 	}

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
+import org.jspecify.annotations.Nullable;
+
 import io.github.echoserver.EchoServerApplication;
 
 /**
@@ -66,7 +68,7 @@ final class WorkerCommand {
 	}
 
 	/** The jar of {@code java -jar JAR}, or null when the JVM was started with a main class. */
-	private static @org.jspecify.annotations.Nullable String launchedJar() {
+	private static @Nullable String launchedJar() {
 		String launched = System.getProperty("sun.java.command", "");
 		String first = launched.split(" ", 2)[0];
 		return (first.endsWith(".jar") && first.equals(System.getProperty("java.class.path"))) ? first : null;

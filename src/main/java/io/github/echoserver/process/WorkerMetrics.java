@@ -2,10 +2,12 @@ package io.github.echoserver.process;
 
 import java.util.function.ToDoubleFunction;
 
+
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.admin.EchoDescriptor;
 import io.github.echoserver.connections.ErrorType;
@@ -68,7 +70,7 @@ class WorkerMetrics implements MeterBinder {
 		Gauge.builder(name, worker, (it) -> read(it, figure)).description(description).tag("process", process).register(meters);
 	}
 
-	private static void counter(MeterRegistry meters, String name, @org.jspecify.annotations.Nullable String description,
+	private static void counter(MeterRegistry meters, String name, @Nullable String description,
 			Worker worker, String process, ToDoubleFunction<EchoDescriptor> figure) {
 		FunctionCounter.Builder<Worker> builder = FunctionCounter.builder(name, worker, (it) -> read(it, figure))
 			.tag("process", process);
