@@ -2,7 +2,6 @@ package io.github.echoserver.process;
 
 import java.util.function.ToDoubleFunction;
 
-
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
