@@ -352,7 +352,7 @@ class MultiProcessTests {
 				.contains(replacement)
 				.doesNotContain(killed));
 
-			assertANewConnectionLandsOn(victim);
+			assertANewConnectionLandsOn(this.supervisor, victim);
 
 			JsonNode processes = this.supervisor.echo().at("/processes");
 			for (int index = 1; index <= WORKERS; index++) {
@@ -370,28 +370,6 @@ class MultiProcessTests {
 		}
 
 		/** Connect (a bounded number of times) until the kernel hands a connection to worker {@code index}, and echo on it. */
-		private void assertANewConnectionLandsOn(int index) {
-			List<EchoClient> clients = new ArrayList<>();
-			try {
-				boolean landed = false;
-				for (int attempt = 0; attempt < 10 && !landed; attempt++) {
-					List<EchoClient> batch = new ArrayList<>();
-					for (int i = 0; i < 10; i++) {
-						EchoClient client = EchoClient.connect(this.supervisor.tcpPort());
-						clients.add(client);
-						batch.add(client);
-						assertEchoes(client, "new " + attempt + " " + i);
-					}
-					JsonNode connections = this.supervisor.connections();
-					landed = batch.stream().anyMatch((client) -> entryOf(connections, client).at("/process").asInt() == index);
-				}
-				assertThat(landed).as("one of %d new connections served by worker %d", clients.size(), index).isTrue();
-			}
-			finally {
-				clients.forEach(EchoClient::close);
-			}
-		}
-
 		/**
 		 * A worker stopped with SIGSTOP keeps its listening socket, and with it its share of new
 		 * connections, but answers nothing: the supervisor kills it once it has been silent for
@@ -417,7 +395,7 @@ class MultiProcessTests {
 						+ SIGKILL_EXIT_STATUS + " (SIGKILL); replacing it")));
 			await().atMost(WAIT).until(() -> ProcessHandle.of(stopped).filter(ProcessHandle::isAlive).isEmpty());
 			assertThat(this.supervisor.echo().at("/processes").get(victim - 1).at("/restarts").asInt()).isEqualTo(1);
-			assertANewConnectionLandsOn(victim);
+			assertANewConnectionLandsOn(this.supervisor, victim);
 		}
 
 		/**
@@ -571,6 +549,44 @@ class MultiProcessTests {
 	}
 
 	/**
+	 * Without the standby ({@code echo.standby-process: false}) a dead worker's place is taken by
+	 * a process started then: it takes a JVM's start, and then listens and serves like the first.
+	 */
+	@Nested
+	class WithoutStandby {
+
+		@Test
+		@Timeout(value = 300, unit = TimeUnit.SECONDS)
+		void aDeadWorkerIsReplacedByANewProcess() {
+			try (SupervisorProcess supervisor = SupervisorProcess.start(2, "echo.standby-process=false")) {
+				supervisor.awaitListening(LISTEN);
+				assertThat(supervisor.health().at("/components/echo/details/standby").asString()).isEqualTo("off");
+				assertThat(supervisor.standbyPid()).isNull();
+				Map<Integer, Long> pids = supervisor.workerPids();
+				assertThat(supervisor.children()).as("the supervisor's child processes: its workers only")
+					.containsExactlyInAnyOrderElementsOf(pids.values());
+
+				long killed = pids.get(1);
+				supervisor.killWorker(killed);
+				await().atMost(LISTEN).pollInterval(POLL).until(() -> {
+					JsonNode worker = supervisor.echo().at("/processes").get(0);
+					return worker.at("/state").asString().equals("listening") && worker.at("/pid").asLong() != killed;
+				});
+				long replacement = supervisor.workerPids().get(1);
+				await().atMost(WAIT).untilAsserted(() -> assertThat(supervisor.ownLines())
+					.anyMatch((line) -> line.contains("Worker 1 (pid " + killed + ") exited with status "
+							+ SIGKILL_EXIT_STATUS + " (SIGKILL); replacing it"))
+					.anyMatch((line) -> line.contains("Worker 1 listening again (pid " + replacement + "), "))
+					.noneMatch((line) -> line.contains("takes its place")));
+				assertThat(supervisor.echo().at("/processes").get(0).at("/restarts").asInt()).isEqualTo(1);
+				assertThat(supervisor.children()).containsExactlyInAnyOrder(replacement, pids.get(2));
+				assertANewConnectionLandsOn(supervisor, 1);
+			}
+		}
+
+	}
+
+	/**
 	 * {@code kill -9} of a supervisor of two workers, each with a client: it cannot stop its
 	 * workers, yet each one leaves on its own (its control channel closes), draining its
 	 * clients, and the port is free again for a socket without {@code SO_REUSEPORT}.
@@ -657,6 +673,29 @@ class MultiProcessTests {
 			}
 		}
 
+	}
+
+	/** New connections until one lands on worker {@code index}, which must echo it. */
+	private static void assertANewConnectionLandsOn(SupervisorProcess supervisor, int index) {
+		List<EchoClient> clients = new ArrayList<>();
+		try {
+			boolean landed = false;
+			for (int attempt = 0; attempt < 10 && !landed; attempt++) {
+				List<EchoClient> batch = new ArrayList<>();
+				for (int i = 0; i < 10; i++) {
+					EchoClient client = EchoClient.connect(supervisor.tcpPort());
+					clients.add(client);
+					batch.add(client);
+					assertEchoes(client, "new " + attempt + " " + i);
+				}
+				JsonNode connections = supervisor.connections();
+				landed = batch.stream().anyMatch((client) -> entryOf(connections, client).at("/process").asInt() == index);
+			}
+			assertThat(landed).as("one of %d new connections served by worker %d", clients.size(), index).isTrue();
+		}
+		finally {
+			clients.forEach(EchoClient::close);
+		}
 	}
 
 	/** Wait until the supervisor reports all its {@code workers} listening. */
