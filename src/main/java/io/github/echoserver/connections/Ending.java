@@ -97,9 +97,13 @@ public enum Ending {
 		return this.level;
 	}
 
-	/** What the log line says after the client's address. */
-	public String description() {
-		return this.description;
+	/**
+	 * What the log line says after the client's address.
+	 * @param maxLineLength {@code echo.max-line-length}, named for a line too long
+	 * @return the description
+	 */
+	public String description(int maxLineLength) {
+		return (this == LINE_TOO_LONG) ? this.description + " (max " + maxLineLength + " bytes)" : this.description;
 	}
 
 	/**

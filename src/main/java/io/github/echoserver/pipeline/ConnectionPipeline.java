@@ -338,9 +338,7 @@ public final class ConnectionPipeline {
 	}
 
 	private String describe(Ending ending) {
-		String what = (ending == Ending.LINE_TOO_LONG)
-				? ending.description() + " (max " + this.maxLineLength + " bytes)" : ending.description();
-		return "Closing connection from " + this.peer + ": " + what;
+		return "Closing connection from " + this.peer + ": " + ending.description(this.maxLineLength);
 	}
 
 }
