@@ -2,7 +2,6 @@ package io.github.echoserver.admin;
 
 import java.util.concurrent.ThreadPoolExecutor;
 
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -35,36 +34,20 @@ public class EchoMetrics implements MeterBinder {
 	@Override
 	public void bindTo(MeterRegistry meters) {
 		ConnectionRegistry r = this.registry;
-		Gauge.builder("echo.connections.active", r, ConnectionRegistry::active)
-			.description("Open connections, waiting ones included")
-			.register(meters);
-		Gauge.builder("echo.connections.waiting", r, ConnectionRegistry::waiting)
-			.description("Open connections that no worker has started to read")
-			.register(meters);
-		FunctionCounter.builder("echo.connections.accepted", r, ConnectionRegistry::accepted)
-			.description("Connections taken on")
-			.register(meters);
-		FunctionCounter.builder("echo.connections.closed", r, ConnectionRegistry::closed)
-			.description("Connections closed")
-			.register(meters);
+		Tags none = Tags.empty();
+		EchoMeter.CONNECTIONS_ACTIVE.register(meters, r, ConnectionRegistry::active, none);
+		EchoMeter.CONNECTIONS_WAITING.register(meters, r, ConnectionRegistry::waiting, none);
+		EchoMeter.CONNECTIONS_ACCEPTED.register(meters, r, ConnectionRegistry::accepted, none);
+		EchoMeter.CONNECTIONS_CLOSED.register(meters, r, ConnectionRegistry::closed, none);
 		for (RejectionReason reason : RejectionReason.values()) {
-			FunctionCounter.builder("echo.connections.rejected", r, (it) -> it.rejected(reason))
-				.description("Connections refused with server busy#")
-				.tag("reason", reason.tag())
-				.register(meters);
+			EchoMeter.CONNECTIONS_REJECTED.register(meters, r, (it) -> it.rejected(reason),
+					Tags.of("reason", reason.tag()));
 		}
-		FunctionCounter.builder("echo.lines", r, ConnectionRegistry::linesEchoed)
-			.description("Lines echoed")
-			.register(meters);
-		FunctionCounter.builder("echo.bytes.received", r, ConnectionRegistry::bytesReceived)
-			.baseUnit("bytes")
-			.register(meters);
-		FunctionCounter.builder("echo.bytes.sent", r, ConnectionRegistry::bytesSent).baseUnit("bytes").register(meters);
+		EchoMeter.LINES.register(meters, r, ConnectionRegistry::linesEchoed, none);
+		EchoMeter.BYTES_RECEIVED.register(meters, r, ConnectionRegistry::bytesReceived, none);
+		EchoMeter.BYTES_SENT.register(meters, r, ConnectionRegistry::bytesSent, none);
 		for (ErrorType type : ErrorType.values()) {
-			FunctionCounter.builder("echo.errors", r, type::count)
-				.description("Connections closed for breaking a rule or after a failure")
-				.tag("type", type.tag())
-				.register(meters);
+			EchoMeter.ERRORS.register(meters, r, type::count, Tags.of("type", type.tag()));
 		}
 		ThreadPoolExecutor pool = this.model.threadPool();
 		if (pool != null) {

@@ -3,12 +3,12 @@ package io.github.echoserver.process;
 import java.util.function.ToDoubleFunction;
 
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.admin.EchoDescriptor;
+import io.github.echoserver.admin.EchoMeter;
 import io.github.echoserver.connections.ErrorType;
 import io.github.echoserver.connections.RejectionReason;
 
@@ -30,62 +30,37 @@ class WorkerMetrics implements MeterBinder {
 	@Override
 	public void bindTo(MeterRegistry meters) {
 		for (Worker worker : this.supervisor.workers()) {
-			String process = String.valueOf(worker.index());
-			gauge(meters, "echo.connections.active", "Open connections, waiting ones included", worker, process,
-					(view) -> view.connections().active());
-			gauge(meters, "echo.connections.waiting", "Open connections that no worker has started to read", worker,
-					process, (view) -> view.connections().waiting());
-			counter(meters, "echo.connections.accepted", "Connections taken on", worker, process,
-					(view) -> view.connections().accepted());
-			counter(meters, "echo.connections.closed", "Connections closed", worker, process,
-					(view) -> view.connections().closed());
-			counter(meters, "echo.lines", "Lines echoed", worker, process, (view) -> view.traffic().linesEchoed());
-			counter(meters, "echo.bytes.received", null, worker, process, (view) -> view.traffic().bytesIn());
-			counter(meters, "echo.bytes.sent", null, worker, process, (view) -> view.traffic().bytesOut());
+			Tags process = Tags.of("process", String.valueOf(worker.index()));
+			register(meters, EchoMeter.CONNECTIONS_ACTIVE, worker, process, (view) -> view.connections().active());
+			register(meters, EchoMeter.CONNECTIONS_WAITING, worker, process, (view) -> view.connections().waiting());
+			register(meters, EchoMeter.CONNECTIONS_ACCEPTED, worker, process, (view) -> view.connections().accepted());
+			register(meters, EchoMeter.CONNECTIONS_CLOSED, worker, process, (view) -> view.connections().closed());
+			register(meters, EchoMeter.LINES, worker, process, (view) -> view.traffic().linesEchoed());
+			register(meters, EchoMeter.BYTES_RECEIVED, worker, process, (view) -> view.traffic().bytesIn());
+			register(meters, EchoMeter.BYTES_SENT, worker, process, (view) -> view.traffic().bytesOut());
 			for (RejectionReason reason : RejectionReason.values()) {
-				FunctionCounter
-					.builder("echo.connections.rejected", worker,
-							(it) -> it.counters().rejected().getOrDefault(reason.tag(), 0L))
-					.description("Connections refused with server busy#")
-					.tags("reason", reason.tag(), "process", process)
-					.register(meters);
+				EchoMeter.CONNECTIONS_REJECTED.register(meters, worker,
+						(it) -> it.counters().rejected().getOrDefault(reason.tag(), 0L),
+						process.and("reason", reason.tag()));
 			}
 			for (ErrorType type : ErrorType.values()) {
-				FunctionCounter
-					.builder("echo.errors", worker, (it) -> it.counters().errors().getOrDefault(type.tag(), 0L))
-					.description("Connections closed for breaking a rule or after a failure")
-					.tags("type", type.tag(), "process", process)
-					.register(meters);
+				EchoMeter.ERRORS.register(meters, worker, (it) -> it.counters().errors().getOrDefault(type.tag(), 0L),
+						process.and("type", type.tag()));
 			}
 			FunctionCounter.builder("echo.processes.restarts", worker, Worker::restarts)
 				.description("Worker processes restarted after they died")
-				.tag("process", process)
+				.tags(process)
 				.register(meters);
 		}
 	}
 
-	private static void gauge(MeterRegistry meters, String name, String description, Worker worker, String process,
+	/** One of the worker's figures from its last answer; a worker that has not answered since its start counts nothing yet. */
+	private static void register(MeterRegistry meters, EchoMeter meter, Worker worker, Tags process,
 			ToDoubleFunction<EchoDescriptor> figure) {
-		Gauge.builder(name, worker, (it) -> read(it, figure)).description(description).tag("process", process).register(meters);
-	}
-
-	private static void counter(MeterRegistry meters, String name, @Nullable String description,
-			Worker worker, String process, ToDoubleFunction<EchoDescriptor> figure) {
-		FunctionCounter.Builder<Worker> builder = FunctionCounter.builder(name, worker, (it) -> read(it, figure))
-			.tag("process", process);
-		if (description != null) {
-			builder.description(description);
-		}
-		else {
-			builder.baseUnit("bytes");
-		}
-		builder.register(meters);
-	}
-
-	/** A worker that has not answered since its start counts nothing yet. */
-	private static double read(Worker worker, ToDoubleFunction<EchoDescriptor> figure) {
-		EchoDescriptor view = worker.last();
-		return (view != null) ? figure.applyAsDouble(view) : 0;
+		meter.register(meters, worker, (it) -> {
+			EchoDescriptor view = it.last();
+			return (view != null) ? figure.applyAsDouble(view) : 0;
+		}, process);
 	}
 
 }

@@ -1,0 +1,80 @@
+package io.github.echoserver.admin;
+
+import java.util.function.ToDoubleFunction;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@code echo.*} meters of DESIGN.md §5, defined once: name, kind, description and unit. A
+ * single process binds them to its registry ({@link EchoMetrics}); the supervisor of the
+ * multi-process model binds them once per worker, tagged {@code process}, to the figures its
+ * workers report.
+ */
+public enum EchoMeter {
+
+	CONNECTIONS_ACTIVE("echo.connections.active", true, "Open connections, waiting ones included", null),
+
+	CONNECTIONS_WAITING("echo.connections.waiting", true, "Open connections that no worker has started to read", null),
+
+	CONNECTIONS_ACCEPTED("echo.connections.accepted", false, "Connections taken on", null),
+
+	CONNECTIONS_CLOSED("echo.connections.closed", false, "Connections closed", null),
+
+	/** Tagged {@code reason}. */
+	CONNECTIONS_REJECTED("echo.connections.rejected", false, "Connections refused with server busy#", null),
+
+	LINES("echo.lines", false, "Lines echoed", null),
+
+	BYTES_RECEIVED("echo.bytes.received", false, "Bytes received from clients", "bytes"),
+
+	BYTES_SENT("echo.bytes.sent", false, "Bytes sent to clients, server lines included", "bytes"),
+
+	/** Tagged {@code type}. */
+	ERRORS("echo.errors", false, "Connections closed for breaking a rule or after a failure", null);
+
+	private final String name;
+
+	private final boolean gauge;
+
+	private final String description;
+
+	private final @Nullable String baseUnit;
+
+	EchoMeter(String name, boolean gauge, String description, @Nullable String baseUnit) {
+		this.name = name;
+		this.gauge = gauge;
+		this.description = description;
+		this.baseUnit = baseUnit;
+	}
+
+	/**
+	 * Register this meter, read from {@code source} whenever it is scraped: a gauge, or a
+	 * function counter for a count that only grows.
+	 * @param meters where
+	 * @param source what the value is read from
+	 * @param value how
+	 * @param tags its tags
+	 * @param <T> the source's type
+	 */
+	public <T> void register(MeterRegistry meters, T source, ToDoubleFunction<T> value, Tags tags) {
+		if (this.gauge) {
+			Gauge.builder(this.name, source, value)
+				.description(this.description)
+				.baseUnit(this.baseUnit)
+				.tags(tags)
+				.register(meters);
+		}
+		else {
+			FunctionCounter.builder(this.name, source, value)
+				.description(this.description)
+				.baseUnit(this.baseUnit)
+				.tags(tags)
+				.register(meters);
+		}
+	}
+
+}
