@@ -1,6 +1,7 @@
 package io.github.echoserver.process;
 
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The messages of the control channel, one JSON object per line.
@@ -50,6 +51,16 @@ final class ControlProtocol {
 	static final String ERROR = "error";
 
 	private ControlProtocol() {
+	}
+
+	/** A question for a worker: {@code {"op":...}} (its {@code id} is set when it is sent). */
+	static ObjectNode request(String op) {
+		return JSON.createObjectNode().put(OP, op);
+	}
+
+	/** Something a worker says unasked: {@code {"event":...}}. */
+	static ObjectNode event(String event) {
+		return JSON.createObjectNode().put(EVENT, event);
 	}
 
 }

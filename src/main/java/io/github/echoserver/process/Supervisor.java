@@ -220,8 +220,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		int start = worker.starts();
 		Process taken = worker.takeOver(this.standby);
 		try {
-			worker.tell(ControlProtocol.JSON.createObjectNode()
-				.put(ControlProtocol.OP, ControlProtocol.LISTEN)
+			worker.tell(ControlProtocol.request(ControlProtocol.LISTEN)
 				.put("index", worker.index())
 				.put("start", start));
 			logger.info("Worker " + worker.index() + ": the standby worker (pid " + taken.pid() + ") takes its place");
@@ -411,11 +410,9 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 					process.destroyForcibly();
 					continue;
 				}
-				worker.ask(ControlProtocol.JSON.createObjectNode().put(ControlProtocol.OP, ControlProtocol.DESCRIBE),
-						ANSWER_TIMEOUT)
+				worker.ask(ControlProtocol.request(ControlProtocol.DESCRIBE), ANSWER_TIMEOUT)
 					.thenAccept((result) -> worker.last(ControlProtocol.JSON.treeToValue(result, EchoDescriptor.class)));
-				worker.ask(ControlProtocol.JSON.createObjectNode().put(ControlProtocol.OP, ControlProtocol.COUNTERS),
-						ANSWER_TIMEOUT)
+				worker.ask(ControlProtocol.request(ControlProtocol.COUNTERS), ANSWER_TIMEOUT)
 					.thenAccept((result) -> worker.counters(ControlProtocol.JSON.treeToValue(result, WorkerCounters.class)));
 			}
 		}

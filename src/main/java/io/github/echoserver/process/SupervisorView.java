@@ -36,7 +36,7 @@ class SupervisorView implements EchoView {
 	@Override
 	public EchoDescriptor describe() {
 		List<Worker> workers = this.supervisor.workers();
-		List<@Nullable EchoDescriptor> views = answers(workers, op(ControlProtocol.DESCRIBE),
+		List<@Nullable EchoDescriptor> views = answers(workers, ControlProtocol.request(ControlProtocol.DESCRIBE),
 				(result) -> ControlProtocol.JSON.treeToValue(result, EchoDescriptor.class));
 		List<EchoDescriptor> answered = views.stream().filter((view) -> view != null).map((view) -> (EchoDescriptor) view).toList();
 		List<ProcessDescriptor> processes = new ArrayList<>();
@@ -62,7 +62,7 @@ class SupervisorView implements EchoView {
 	@Override
 	public List<ConnectionDescriptor> connections() {
 		List<Worker> workers = this.supervisor.workers();
-		List<@Nullable List<ConnectionDescriptor>> lists = answers(workers, op(ControlProtocol.CONNECTIONS),
+		List<@Nullable List<ConnectionDescriptor>> lists = answers(workers, ControlProtocol.request(ControlProtocol.CONNECTIONS),
 				(result) -> List.of(ControlProtocol.JSON.treeToValue(result, ConnectionDescriptor[].class)));
 		List<ConnectionDescriptor> all = new ArrayList<>();
 		for (int i = 0; i < workers.size(); i++) {
@@ -79,7 +79,7 @@ class SupervisorView implements EchoView {
 	@Override
 	public boolean close(String id) {
 		List<Worker> workers = this.supervisor.workers();
-		return answers(workers, op(ControlProtocol.CLOSE).put(ControlProtocol.CONNECTION, id), JsonNode::asBoolean)
+		return answers(workers, ControlProtocol.request(ControlProtocol.CLOSE).put(ControlProtocol.CONNECTION, id), JsonNode::asBoolean)
 			.stream()
 			.anyMatch(Boolean.TRUE::equals);
 	}
@@ -98,10 +98,6 @@ class SupervisorView implements EchoView {
 			answers.add(answer.exceptionally((failure) -> null).join());
 		}
 		return answers;
-	}
-
-	private static ObjectNode op(String op) {
-		return ControlProtocol.JSON.createObjectNode().put(ControlProtocol.OP, op);
 	}
 
 	private static long sum(List<EchoDescriptor> views, ToLongFunction<EchoDescriptor> figure) {

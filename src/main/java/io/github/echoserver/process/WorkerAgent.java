@@ -74,7 +74,7 @@ public class WorkerAgent implements SmartLifecycle {
 		failIfAsked(identity.index(), identity.start());
 		try {
 			this.channel = ControlChannel.connect(identity.controlSocket());
-			send(message(ControlProtocol.HELLO).put("index", identity.index()).put("pid", ProcessHandle.current().pid()));
+			send(ControlProtocol.event(ControlProtocol.HELLO).put("index", identity.index()).put("pid", ProcessHandle.current().pid()));
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Worker " + identity.index() + " cannot reach its supervisor at "
@@ -103,7 +103,7 @@ public class WorkerAgent implements SmartLifecycle {
 		this.running = true;
 		try {
 			if (this.index == 0) {
-				send(message(ControlProtocol.READY));
+				send(ControlProtocol.event(ControlProtocol.READY));
 			}
 			else {
 				sendListening();
@@ -116,7 +116,7 @@ public class WorkerAgent implements SmartLifecycle {
 	}
 
 	private void sendListening() throws IOException {
-		send(message(ControlProtocol.LISTENING).put("port", this.view.describe().listening().port()));
+		send(ControlProtocol.event(ControlProtocol.LISTENING).put("port", this.view.describe().listening().port()));
 	}
 
 	@Override
@@ -211,10 +211,6 @@ public class WorkerAgent implements SmartLifecycle {
 		catch (IOException ex) {
 			// Another worker removed them first, or the directory is not empty: nothing to do.
 		}
-	}
-
-	private static ObjectNode message(String event) {
-		return ControlProtocol.JSON.createObjectNode().put(ControlProtocol.EVENT, event);
 	}
 
 	private void send(ObjectNode message) throws IOException {
