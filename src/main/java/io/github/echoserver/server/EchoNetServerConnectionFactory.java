@@ -7,10 +7,8 @@ import java.net.Socket;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.integration.ip.tcp.connection.TcpConnection;
 import org.springframework.integration.ip.tcp.connection.TcpConnectionSupport;
 import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
-import org.springframework.integration.ip.tcp.connection.TcpSender;
 
 /**
  * The blocking connection factory ({@code echo.io: blocking}), able to stop accepting for the
@@ -20,15 +18,15 @@ import org.springframework.integration.ip.tcp.connection.TcpSender;
  * <p>
  * A closed connection leaves the factory's map when it closes. Spring Integration sweeps the
  * map only in its accept loop, so an idle server would hold its last closed connections until
- * the next client came. Every connection tells the factory's senders when it closes; the
- * factory registers itself as one for that. A connection refused as it is created closes before
+ * the next client came. Every connection tells the factory's senders when it closes; a
+ * {@link ClosedConnectionForgetter} is one of them. A connection refused as it is created closes before
  * it has any sender, so it is forgotten once it has them.
  */
 final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory implements AcceptControl {
 
 	EchoNetServerConnectionFactory(int port) {
 		super(port);
-		registerSender(new Forget());
+		registerSender(new ClosedConnectionForgetter(this.connections));
 	}
 
 	@Override
@@ -84,20 +82,6 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 	 */
 	@Override
 	protected void harvestClosedConnections() {
-	}
-
-	/** Forgets a connection as it closes; the sweep finds it gone. */
-	private final class Forget implements TcpSender {
-
-		@Override
-		public void addNewConnection(TcpConnection connection) {
-		}
-
-		@Override
-		public void removeDeadConnection(TcpConnection connection) {
-			EchoNetServerConnectionFactory.this.connections.remove(connection.getConnectionId());
-		}
-
 	}
 
 }

@@ -15,9 +15,7 @@ import io.github.echoserver.connections.Ending;
 import io.github.echoserver.pipeline.PipelineFactory;
 
 import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
-import org.springframework.integration.ip.tcp.connection.TcpConnection;
 import org.springframework.integration.ip.tcp.connection.TcpConnectionSupport;
-import org.springframework.integration.ip.tcp.connection.TcpSender;
 
 /**
  * The NIO server connection factory ({@code echo.io: nio}): a Spring Integration server factory
@@ -47,7 +45,7 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 		super(port);
 		this.loops = loops;
 		this.pipelines = pipelines;
-		registerSender(new Forget());
+		registerSender(new ClosedConnectionForgetter(this.connections));
 	}
 
 	@Override
@@ -161,20 +159,6 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 				// Closing: nothing left to do if it fails.
 			}
 		}
-	}
-
-	/** Forgets a connection as it closes, so the factory's map never holds closed ones. */
-	private final class Forget implements TcpSender {
-
-		@Override
-		public void addNewConnection(TcpConnection connection) {
-		}
-
-		@Override
-		public void removeDeadConnection(TcpConnection connection) {
-			EchoNioServerConnectionFactory.this.connections.remove(connection.getConnectionId());
-		}
-
 	}
 
 }
