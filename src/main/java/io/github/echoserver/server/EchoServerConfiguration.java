@@ -157,10 +157,9 @@ class EchoServerConfiguration {
 	@Bean
 	EchoServerLifecycle echoServerLifecycle(EchoProperties properties, TcpReceivingChannelAdapter echoInbound,
 			AbstractServerConnectionFactory factory, ConnectionModel model, ConnectionRegistry registry,
-			ServerStatus status, ApplicationEventPublisher publisher, ListenerGate gate, Environment environment) {
-		WorkerIdentity worker = WorkerIdentity.of(environment);
+			ServerStatus status, ApplicationEventPublisher publisher, ListenerGate gate) {
 		return new EchoServerLifecycle(properties, echoInbound, (AcceptControl) factory, model, registry, status,
-				publisher, gate, worker == null || !worker.standby());
+				publisher, gate);
 	}
 
 }

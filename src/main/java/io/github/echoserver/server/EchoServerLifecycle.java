@@ -53,20 +53,17 @@ public class EchoServerLifecycle implements SmartLifecycle {
 
 	private final ListenerGate gate;
 
-	private final boolean autoStartup;
-
 	private volatile boolean running;
 
 	/**
-	 * @param gate what the listener waits for before it binds; released by {@link #start()}
-	 * @param autoStartup whether the listener starts with the context; a standby worker of the
-	 * multi-process model starts it when its supervisor says so
+	 * @param gate what the listener waits for before it binds; released by {@link #start()}. A
+	 * gate closed from the start (a standby worker of the multi-process model) also keeps this
+	 * lifecycle from starting with the context: it starts when the supervisor says so
 	 */
 	EchoServerLifecycle(EchoProperties properties, TcpReceivingChannelAdapter inbound,
 			AcceptControl listener, ConnectionModel model, ConnectionRegistry registry,
-			ServerStatus status, ApplicationEventPublisher publisher, ListenerGate gate, boolean autoStartup) {
+			ServerStatus status, ApplicationEventPublisher publisher, ListenerGate gate) {
 		this.gate = gate;
-		this.autoStartup = autoStartup;
 		this.properties = properties;
 		this.inbound = inbound;
 		this.listener = listener;
@@ -129,7 +126,7 @@ public class EchoServerLifecycle implements SmartLifecycle {
 
 	@Override
 	public boolean isAutoStartup() {
-		return this.autoStartup;
+		return this.gate.openFromTheStart();
 	}
 
 	@Override

@@ -13,8 +13,11 @@ public final class ListenerGate {
 
 	private final CountDownLatch released;
 
+	private final boolean openFromTheStart;
+
 	private ListenerGate(boolean open) {
 		this.released = new CountDownLatch(open ? 0 : 1);
+		this.openFromTheStart = open;
 	}
 
 	/** A gate that never holds the listener. */
@@ -25,6 +28,11 @@ public final class ListenerGate {
 	/** A gate that holds the listener until {@link #release()}. */
 	public static ListenerGate closed() {
 		return new ListenerGate(false);
+	}
+
+	/** Whether the listener starts with the context; else it waits to be told (the standby). */
+	boolean openFromTheStart() {
+		return this.openFromTheStart;
 	}
 
 	/** Let the listener bind. */
