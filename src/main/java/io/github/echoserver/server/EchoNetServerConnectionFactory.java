@@ -19,8 +19,8 @@ import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionF
  * A closed connection leaves the factory's map when it closes. Spring Integration sweeps the
  * map only in its accept loop, so an idle server would hold its last closed connections until
  * the next client came. Every connection tells the factory's senders when it closes; a
- * {@link ClosedConnectionForgetter} is one of them. A connection refused as it is created closes before
- * it has any sender, so it is forgotten once it has them.
+ * {@link ClosedConnectionForgetter} is one of them. A connection refused as it is created
+ * closes before it has any sender, so it is forgotten once it has them.
  */
 final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory implements AcceptControl {
 
