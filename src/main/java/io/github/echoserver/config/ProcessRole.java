@@ -39,9 +39,4 @@ public enum ProcessRole {
 		return (processes > 1) ? SUPERVISOR : SINGLE;
 	}
 
-	/** Whether this process listens on the echo port and serves clients. */
-	public boolean serves() {
-		return this != SUPERVISOR;
-	}
-
 }

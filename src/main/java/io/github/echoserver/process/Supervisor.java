@@ -558,9 +558,4 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		return this.since;
 	}
 
-	/** Whether the supervisor is shutting down (or failed to start): no worker is restarted. */
-	boolean isStopping() {
-		return this.stopping;
-	}
-
 }
