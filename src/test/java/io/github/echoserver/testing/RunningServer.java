@@ -52,21 +52,32 @@ public final class RunningServer implements AutoCloseable {
 	 * @return the running server
 	 */
 	public static RunningServer startWith(Class<?>[] extraConfiguration, String... properties) {
+		Class<?>[] sources = new Class<?>[extraConfiguration.length + 1];
+		sources[0] = EchoServerApplication.class;
+		System.arraycopy(extraConfiguration, 0, sources, 1, extraConfiguration.length);
+		return new RunningServer(
+				new SpringApplicationBuilder(sources).run(arguments(properties).toArray(String[]::new)));
+	}
+
+	/**
+	 * The application's arguments for a test, in this JVM or in a child one: each property as
+	 * {@code --name=value}, then free ports on loopback, unless the test says otherwise.
+	 * @param properties {@code name=value} pairs; {@code echo.port}, {@code echo.address} and
+	 * {@code server.port} given here replace the defaults (0, 127.0.0.1 and 0)
+	 * @return the arguments
+	 */
+	public static List<String> arguments(String... properties) {
 		List<String> args = new ArrayList<>();
 		for (String property : properties) {
 			args.add("--" + property);
 		}
-		// Free ports on loopback, unless the test says otherwise.
 		for (String fallback : List.of("echo.port=0", "echo.address=127.0.0.1", "server.port=0")) {
 			String name = fallback.substring(0, fallback.indexOf('=') + 1);
 			if (args.stream().noneMatch((arg) -> arg.startsWith("--" + name))) {
 				args.add("--" + fallback);
 			}
 		}
-		Class<?>[] sources = new Class<?>[extraConfiguration.length + 1];
-		sources[0] = EchoServerApplication.class;
-		System.arraycopy(extraConfiguration, 0, sources, 1, extraConfiguration.length);
-		return new RunningServer(new SpringApplicationBuilder(sources).run(args.toArray(String[]::new)));
+		return args;
 	}
 
 	public int tcpPort() {
