@@ -1,9 +1,6 @@
 package io.github.echoserver.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -27,7 +24,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class RunningServer implements AutoCloseable {
 
-	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+	private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
 
 	private final ConfigurableApplicationContext context;
 
@@ -115,29 +112,16 @@ public final class RunningServer implements AutoCloseable {
 
 	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}. */
 	public HttpResponse<String> get(String path) {
-		return http(HttpRequest.newBuilder(uri(path)).GET());
+		return AdminApi.send(HttpRequest.newBuilder(uri(path)).GET(), HTTP_TIMEOUT);
 	}
 
 	/** {@code DELETE} on the admin API. */
 	public HttpResponse<String> delete(String path) {
-		return http(HttpRequest.newBuilder(uri(path)).DELETE());
+		return AdminApi.send(HttpRequest.newBuilder(uri(path)).DELETE(), HTTP_TIMEOUT);
 	}
 
 	private URI uri(String path) {
 		return URI.create("http://127.0.0.1:" + httpPort() + path);
-	}
-
-	private HttpResponse<String> http(HttpRequest.Builder request) {
-		try {
-			return HTTP.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
 	}
 
 	@Override

@@ -3,7 +3,6 @@ package io.github.echoserver.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -60,8 +59,6 @@ public final class SupervisorProcess implements AutoCloseable {
 
 	/** The supervisor's own mention of a worker pid. */
 	private static final Pattern WORKER_PID = Pattern.compile("Worker \\d+ .*?\\(pid (\\d+)\\)");
-
-	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
 	private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(20);
 
@@ -246,12 +243,12 @@ public final class SupervisorProcess implements AutoCloseable {
 
 	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}. */
 	public HttpResponse<String> get(String path) {
-		return http(HttpRequest.newBuilder(uri(path)).GET());
+		return AdminApi.send(HttpRequest.newBuilder(uri(path)).GET(), HTTP_TIMEOUT);
 	}
 
 	/** {@code DELETE} on the admin API. */
 	public HttpResponse<String> delete(String path) {
-		return http(HttpRequest.newBuilder(uri(path)).DELETE());
+		return AdminApi.send(HttpRequest.newBuilder(uri(path)).DELETE(), HTTP_TIMEOUT);
 	}
 
 	/** {@code GET /actuator/echo}, which must answer 200. */
@@ -279,19 +276,6 @@ public final class SupervisorProcess implements AutoCloseable {
 	private URI uri(String path) {
 		assertThat(httpPort()).as("the admin port is known: await listening first").isPositive();
 		return URI.create("http://127.0.0.1:" + httpPort() + path);
-	}
-
-	private static HttpResponse<String> http(HttpRequest.Builder request) {
-		try {
-			return HTTP.send(request.timeout(HTTP_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
 	}
 
 	/**
