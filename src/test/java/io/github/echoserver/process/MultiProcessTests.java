@@ -80,6 +80,9 @@ class MultiProcessTests {
 	/** 137 = 128 + 9: SIGKILL. */
 	private static final int SIGKILL_EXIT_STATUS = 137;
 
+	/** The pid in a supervisor's line about a worker; group 1 the pid. */
+	private static final Pattern PID = Pattern.compile("\\(pid (\\d+)\\)");
+
 	/**
 	 * Three workers, NIO (its pool serves any number of connections): the clients spread over
 	 * them, the admin API adds them up and routes to them, a killed worker is replaced without
@@ -336,10 +339,7 @@ class MultiProcessTests {
 						victim, killed, CLIENTS, victims.size());
 			}
 
-			await().atMost(LISTEN).pollInterval(POLL).until(() -> {
-				JsonNode worker = this.supervisor.echo().at("/processes").get(victim - 1);
-				return worker.at("/state").asString().equals("listening") && worker.at("/pid").asLong() != killed;
-			});
+			awaitReplaced(this.supervisor, victim, killed);
 			long replacement = this.supervisor.workerPids().get(victim);
 			assertThat(ProcessHandle.of(killed).filter(ProcessHandle::isAlive)).as("the killed worker").isEmpty();
 			await().atMost(WAIT).untilAsserted(() -> assertThat(this.supervisor.ownLines())
@@ -369,7 +369,6 @@ class MultiProcessTests {
 			});
 		}
 
-		/** Connect (a bounded number of times) until the kernel hands a connection to worker {@code index}, and echo on it. */
 		/**
 		 * A worker stopped with SIGSTOP keeps its listening socket, and with it its share of new
 		 * connections, but answers nothing: the supervisor kills it once it has been silent for
@@ -384,10 +383,7 @@ class MultiProcessTests {
 			long stopped = this.supervisor.workerPids().get(victim);
 			this.supervisor.stopWorker(stopped);
 
-			await().atMost(LISTEN).pollInterval(POLL).until(() -> {
-				JsonNode worker = this.supervisor.echo().at("/processes").get(victim - 1);
-				return worker.at("/state").asString().equals("listening") && worker.at("/pid").asLong() != stopped;
-			});
+			awaitReplaced(this.supervisor, victim, stopped);
 			await().atMost(WAIT).untilAsserted(() -> assertThat(this.supervisor.ownLines())
 				.anyMatch((line) -> line.contains("Worker " + victim + " (pid " + stopped + ") has not answered for ")
 						&& line.contains("(stopped or hung); killing it"))
@@ -568,10 +564,7 @@ class MultiProcessTests {
 
 				long killed = pids.get(1);
 				supervisor.killWorker(killed);
-				await().atMost(LISTEN).pollInterval(POLL).until(() -> {
-					JsonNode worker = supervisor.echo().at("/processes").get(0);
-					return worker.at("/state").asString().equals("listening") && worker.at("/pid").asLong() != killed;
-				});
+				awaitReplaced(supervisor, 1, killed);
 				long replacement = supervisor.workerPids().get(1);
 				await().atMost(WAIT).untilAsserted(() -> assertThat(supervisor.ownLines())
 					.anyMatch((line) -> line.contains("Worker 1 (pid " + killed + ") exited with status "
@@ -698,6 +691,17 @@ class MultiProcessTests {
 		}
 	}
 
+	/**
+	 * Wait until the supervisor reports worker {@code index} listening again in a process other
+	 * than {@code pid}, the one it had.
+	 */
+	private static void awaitReplaced(SupervisorProcess supervisor, int index, long pid) {
+		await().atMost(LISTEN).pollInterval(POLL).until(() -> {
+			JsonNode worker = supervisor.echo().at("/processes").get(index - 1);
+			return worker.at("/state").asString().equals("listening") && worker.at("/pid").asLong() != pid;
+		});
+	}
+
 	/** Wait until the supervisor reports all its {@code workers} listening. */
 	private static void awaitAllListening(SupervisorProcess supervisor, int workers) {
 		await().atMost(LISTEN).pollInterval(POLL).until(() -> {
@@ -712,7 +716,7 @@ class MultiProcessTests {
 
 	/** The pid in a supervisor's line about a worker, e.g. {@code Worker 2 (pid 4242) exited ...}. */
 	private static long pidIn(String line) {
-		Matcher matcher = Pattern.compile("\\(pid (\\d+)\\)").matcher(line);
+		Matcher matcher = PID.matcher(line);
 		assertThat(matcher.find()).as("a pid in %s", line).isTrue();
 		return Long.parseLong(matcher.group(1));
 	}

@@ -1,16 +1,10 @@
 package io.github.echoserver.server;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,8 +14,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.github.echoserver.EchoServerApplication;
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.testing.ChildConsole;
 import io.github.echoserver.testing.DrainLog;
 import io.github.echoserver.testing.PipeliningClients;
 import io.github.echoserver.testing.RunningServer;
@@ -109,17 +103,10 @@ class DrainUnderLoadTests {
 	@ValueSource(strings = { "blocking", "nio" })
 	@Timeout(value = 150, unit = TimeUnit.SECONDS)
 	void sigtermDrainsEveryPipeliningClientAndTheProcessExitsWith143InTime(String io) throws Exception {
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-cp", System.getProperty("java.class.path"),
-				// As in the tests' own JVM: never the application.yml users edit in the working directory.
-				"-Dspring.config.location=optional:classpath:/", EchoServerApplication.class.getName()));
-		for (String property : properties(io)) {
-			command.add("--" + property);
-		}
-		command.addAll(List.of("--echo.port=0", "--echo.address=127.0.0.1", "--server.port=0"));
+		List<String> command = ChildConsole.command(List.of(), properties(io));
 		Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
 		try {
-			ChildOutput output = new ChildOutput(child.getInputStream());
+			ChildOutput output = new ChildOutput(child);
 			int port = output.port().get(WAIT.toSeconds() * 2, TimeUnit.SECONDS);
 			try (PipeliningClients clients = clients(port)) {
 				await().atMost(WAIT).until(() -> clients.served() == CLIENTS);
@@ -169,36 +156,24 @@ class DrainUnderLoadTests {
 		return new PipeliningClients(port, CLIENTS, PIPELINE, REPLIES_BEFORE_DRAIN, BYE.getBytes(StandardCharsets.UTF_8));
 	}
 
-	/** The child JVM's console, read on a thread of its own so that the child never blocks on it. */
+	/** The child JVM's console, and the port it says it listens on. */
 	private static final class ChildOutput {
-
-		private final List<String> lines = new CopyOnWriteArrayList<>();
 
 		private final CompletableFuture<Integer> port = new CompletableFuture<>();
 
-		private final Thread reader;
+		private final ChildConsole console;
 
-		ChildOutput(InputStream in) {
-			this.reader = new Thread(() -> read(in), "test-child-output");
-			this.reader.setDaemon(true);
-			this.reader.start();
+		ChildOutput(Process child) {
+			this.console = new ChildConsole(child, "test-child-output", this::read);
+			this.console.end()
+				.whenComplete((done, failure) -> this.port.completeExceptionally((failure != null) ? failure
+						: new IllegalStateException("The child ended before listening: " + String.join("\n", lines()))));
 		}
 
-		private void read(InputStream in) {
-			try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-				String line;
-				while ((line = reader.readLine()) != null) {
-					this.lines.add(line);
-					Matcher listening = LISTENING.matcher(line);
-					if (listening.find()) {
-						this.port.complete(Integer.parseInt(listening.group(1)));
-					}
-				}
-				this.port.completeExceptionally(new IllegalStateException("The child ended before listening: "
-						+ String.join("\n", this.lines)));
-			}
-			catch (IOException ex) {
-				this.port.completeExceptionally(ex);
+		private void read(String line) {
+			Matcher listening = LISTENING.matcher(line);
+			if (listening.find()) {
+				this.port.complete(Integer.parseInt(listening.group(1)));
 			}
 		}
 
@@ -207,16 +182,16 @@ class DrainUnderLoadTests {
 		}
 
 		void awaitEnd(Duration timeout) throws InterruptedException {
-			this.reader.join(timeout.toMillis());
+			this.console.awaitEnd(timeout);
 		}
 
 		List<String> lines() {
-			return this.lines;
+			return this.console.lines();
 		}
 
 		/** The drain's summary line, e.g. "Drained 200 connection(s) in 40 ms". */
 		String drained() {
-			return DrainUnderLoadTests.drained(String.join("\n", this.lines));
+			return DrainUnderLoadTests.drained(String.join("\n", lines()));
 		}
 
 	}

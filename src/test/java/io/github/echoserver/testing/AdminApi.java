@@ -1,6 +1,11 @@
 package io.github.echoserver.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -10,10 +15,15 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The admin API of a {@link RunningServer} (DESIGN.md §5) read as JSON, as the tests read it. */
+/**
+ * The admin API (DESIGN.md §5) of a {@link RunningServer} or a {@link SupervisorProcess}: called,
+ * and read as JSON, as the tests read it.
+ */
 public final class AdminApi {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
 	private AdminApi() {
 	}
@@ -26,6 +36,23 @@ public final class AdminApi {
 	/** {@code GET /actuator/echo/connections}, which must answer 200: one entry per open connection. */
 	public static JsonNode connections(RunningServer server) {
 		return json(server.get("/actuator/echo/connections"));
+	}
+
+	/**
+	 * Send {@code request}, waiting at most {@code timeout} for its response: the one HTTP
+	 * client of the tests, for a server in this JVM or in a child one.
+	 */
+	static HttpResponse<String> send(HttpRequest.Builder request, Duration timeout) {
+		try {
+			return HTTP.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	/** The body of a response that must be 200, as JSON. */

@@ -33,8 +33,21 @@ public final class EchoClient implements AutoCloseable {
 
 	/** Connect to 127.0.0.1:{@code port}. */
 	public static EchoClient connect(int port) {
+		return connect(port, 0);
+	}
+
+	/**
+	 * Connect to 127.0.0.1:{@code port}, for a {@link RudePeer} that wants a small receive buffer:
+	 * set before the connect, so that the window offered to the server is that small.
+	 * @param port the server's port
+	 * @param receiveBufferSize the socket's receive buffer, or 0 for the system's default
+	 */
+	static EchoClient connect(int port, int receiveBufferSize) {
 		try {
 			Socket socket = new Socket();
+			if (receiveBufferSize > 0) {
+				socket.setReceiveBufferSize(receiveBufferSize);
+			}
 			socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
 			socket.setTcpNoDelay(true);
 			socket.connect(new InetSocketAddress("127.0.0.1", port), (int) READ_TIMEOUT.toMillis());
@@ -48,6 +61,11 @@ public final class EchoClient implements AutoCloseable {
 	/** The local (client-side) port, as the server's admin API reports it. */
 	public int localPort() {
 		return this.socket.getLocalPort();
+	}
+
+	/** The socket, for a {@link RudePeer} to do with it what this client does not. */
+	Socket socket() {
+		return this.socket;
 	}
 
 	/** Send {@code text} as UTF-8, as is (add the line terminator yourself). */

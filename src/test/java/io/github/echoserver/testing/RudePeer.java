@@ -5,21 +5,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A client on a plain socket, for what {@link EchoClient} does not do: reset the connection,
- * shrink its receive buffer, and read on through a reset.
+ * shrink its receive buffer, and read on through a reset. It connects, sends and reads lines as
+ * an {@link EchoClient}, which it wraps.
  */
 public final class RudePeer implements AutoCloseable {
 
-	private final Socket socket;
+	private final EchoClient client;
 
-	private RudePeer(Socket socket) {
-		this.socket = socket;
+	private RudePeer(EchoClient client) {
+		this.client = client;
 	}
 
 	/** Connect to 127.0.0.1:{@code port} with the system's receive buffer. */
@@ -33,30 +32,18 @@ public final class RudePeer implements AutoCloseable {
 	 * @param receiveBufferSize the socket's receive buffer, or 0 for the system's default
 	 */
 	public static RudePeer connect(int port, int receiveBufferSize) {
-		try {
-			Socket socket = new Socket();
-			if (receiveBufferSize > 0) {
-				socket.setReceiveBufferSize(receiveBufferSize);
-			}
-			socket.setSoTimeout((int) EchoClient.READ_TIMEOUT.toMillis());
-			socket.setTcpNoDelay(true);
-			socket.connect(new InetSocketAddress("127.0.0.1", port), (int) EchoClient.READ_TIMEOUT.toMillis());
-			return new RudePeer(socket);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		return new RudePeer(EchoClient.connect(port, receiveBufferSize));
 	}
 
 	/** The local (client-side) port, as the server's registry reports it. */
 	public int localPort() {
-		return this.socket.getLocalPort();
+		return this.client.localPort();
 	}
 
 	/** The socket's output, for a {@link Flood} to write to. */
 	public OutputStream output() {
 		try {
-			return this.socket.getOutputStream();
+			return socket().getOutputStream();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -65,32 +52,12 @@ public final class RudePeer implements AutoCloseable {
 
 	/** Send {@code text} as UTF-8, as is. */
 	public void send(String text) {
-		try {
-			output().write(text.getBytes(StandardCharsets.UTF_8));
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		this.client.send(text);
 	}
 
 	/** One line of the server's, without its CR LF. */
 	public String readLine() {
-		ByteArrayOutputStream line = new ByteArrayOutputStream();
-		try {
-			InputStream in = this.socket.getInputStream();
-			int b;
-			while ((b = in.read()) != '\n') {
-				if (b < 0) {
-					throw new IOException("Server closed after " + line.size() + " bytes of a line");
-				}
-				line.write(b);
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		String text = line.toString(StandardCharsets.UTF_8);
-		return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+		return this.client.readLine();
 	}
 
 	/**
@@ -101,7 +68,7 @@ public final class RudePeer implements AutoCloseable {
 		ByteArrayOutputStream all = new ByteArrayOutputStream();
 		byte[] buffer = new byte[8192];
 		try {
-			InputStream in = this.socket.getInputStream();
+			InputStream in = socket().getInputStream();
 			int n;
 			while ((n = in.read(buffer)) >= 0) {
 				all.write(buffer, 0, n);
@@ -119,22 +86,21 @@ public final class RudePeer implements AutoCloseable {
 	/** Close with a reset (RST) instead of a FIN. */
 	public void reset() {
 		try {
-			this.socket.setSoLinger(true, 0);
-			this.socket.close();
+			socket().setSoLinger(true, 0);
+			socket().close();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
 	}
 
+	private Socket socket() {
+		return this.client.socket();
+	}
+
 	@Override
 	public void close() {
-		try {
-			this.socket.close();
-		}
-		catch (IOException ex) {
-			// closing a test client: nothing to do
-		}
+		this.client.close();
 	}
 
 }

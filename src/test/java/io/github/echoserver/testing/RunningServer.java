@@ -1,9 +1,6 @@
 package io.github.echoserver.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -27,7 +24,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class RunningServer implements AutoCloseable {
 
-	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+	private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
 
 	private final ConfigurableApplicationContext context;
 
@@ -52,21 +49,32 @@ public final class RunningServer implements AutoCloseable {
 	 * @return the running server
 	 */
 	public static RunningServer startWith(Class<?>[] extraConfiguration, String... properties) {
+		Class<?>[] sources = new Class<?>[extraConfiguration.length + 1];
+		sources[0] = EchoServerApplication.class;
+		System.arraycopy(extraConfiguration, 0, sources, 1, extraConfiguration.length);
+		return new RunningServer(
+				new SpringApplicationBuilder(sources).run(arguments(properties).toArray(String[]::new)));
+	}
+
+	/**
+	 * The application's arguments for a test, in this JVM or in a child one: each property as
+	 * {@code --name=value}, then free ports on loopback, unless the test says otherwise.
+	 * @param properties {@code name=value} pairs; {@code echo.port}, {@code echo.address} and
+	 * {@code server.port} given here replace the defaults (0, 127.0.0.1 and 0)
+	 * @return the arguments
+	 */
+	public static List<String> arguments(String... properties) {
 		List<String> args = new ArrayList<>();
 		for (String property : properties) {
 			args.add("--" + property);
 		}
-		// Free ports on loopback, unless the test says otherwise.
 		for (String fallback : List.of("echo.port=0", "echo.address=127.0.0.1", "server.port=0")) {
 			String name = fallback.substring(0, fallback.indexOf('=') + 1);
 			if (args.stream().noneMatch((arg) -> arg.startsWith("--" + name))) {
 				args.add("--" + fallback);
 			}
 		}
-		Class<?>[] sources = new Class<?>[extraConfiguration.length + 1];
-		sources[0] = EchoServerApplication.class;
-		System.arraycopy(extraConfiguration, 0, sources, 1, extraConfiguration.length);
-		return new RunningServer(new SpringApplicationBuilder(sources).run(args.toArray(String[]::new)));
+		return args;
 	}
 
 	public int tcpPort() {
@@ -104,29 +112,16 @@ public final class RunningServer implements AutoCloseable {
 
 	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}. */
 	public HttpResponse<String> get(String path) {
-		return http(HttpRequest.newBuilder(uri(path)).GET());
+		return AdminApi.send(HttpRequest.newBuilder(uri(path)).GET(), HTTP_TIMEOUT);
 	}
 
 	/** {@code DELETE} on the admin API. */
 	public HttpResponse<String> delete(String path) {
-		return http(HttpRequest.newBuilder(uri(path)).DELETE());
+		return AdminApi.send(HttpRequest.newBuilder(uri(path)).DELETE(), HTTP_TIMEOUT);
 	}
 
 	private URI uri(String path) {
 		return URI.create("http://127.0.0.1:" + httpPort() + path);
-	}
-
-	private HttpResponse<String> http(HttpRequest.Builder request) {
-		try {
-			return HTTP.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
 	}
 
 	@Override

@@ -1,19 +1,15 @@
 package io.github.echoserver.testing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +26,6 @@ import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
-
-import io.github.echoserver.EchoServerApplication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -66,15 +60,11 @@ public final class SupervisorProcess implements AutoCloseable {
 	/** The supervisor's own mention of a worker pid. */
 	private static final Pattern WORKER_PID = Pattern.compile("Worker \\d+ .*?\\(pid (\\d+)\\)");
 
-	private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
 	private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(20);
 
 	private final Process process;
 
 	private final Path temporaryDirectory;
-
-	private final List<String> lines = new ArrayList<>();
 
 	private final CompletableFuture<Integer> tcpPort = new CompletableFuture<>();
 
@@ -83,7 +73,7 @@ public final class SupervisorProcess implements AutoCloseable {
 	/** Every process seen as a worker of this supervisor, by pid, taken while it was alive. */
 	private final Map<Long, ProcessHandle> workers = new ConcurrentHashMap<>();
 
-	private final Thread reader;
+	private final ChildConsole console;
 
 	/** Whether the supervisor keeps a standby worker ({@code echo.standby-process}, on by default). */
 	private final boolean standby;
@@ -92,9 +82,12 @@ public final class SupervisorProcess implements AutoCloseable {
 		this.standby = standby;
 		this.process = process;
 		this.temporaryDirectory = temporaryDirectory;
-		this.reader = new Thread(() -> read(process.getInputStream()), "test-supervisor-output-" + process.pid());
-		this.reader.setDaemon(true);
-		this.reader.start();
+		this.console = new ChildConsole(process, "test-supervisor-output-" + process.pid(), this::read);
+		this.console.end().whenComplete((done, failure) -> {
+			IllegalStateException ended = new IllegalStateException("The supervisor's output ended");
+			this.tcpPort.completeExceptionally(ended);
+			this.httpPort.completeExceptionally(ended);
+		});
 	}
 
 	/**
@@ -113,23 +106,11 @@ public final class SupervisorProcess implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		List<String> command = new ArrayList<>();
-		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-		command.addAll(JVM_OPTIONS);
-		command.add("-Djava.io.tmpdir=" + temporaryDirectory);
-		// As in the tests' own JVM: never the application.yml users edit in the working directory.
-		command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-				"-Dspring.config.location=optional:classpath:/", EchoServerApplication.class.getName(),
-				"--echo.processes=" + processes));
-		for (String property : properties) {
-			command.add("--" + property);
-		}
-		for (String fallback : List.of("echo.port=0", "echo.address=127.0.0.1", "server.port=0")) {
-			String name = fallback.substring(0, fallback.indexOf('=') + 1);
-			if (command.stream().noneMatch((arg) -> arg.startsWith("--" + name))) {
-				command.add("--" + fallback);
-			}
-		}
+		List<String> jvmOptions = new ArrayList<>(JVM_OPTIONS);
+		jvmOptions.add("-Djava.io.tmpdir=" + temporaryDirectory);
+		List<String> command = ChildConsole.command(jvmOptions, Stream
+			.concat(Stream.of("echo.processes=" + processes), Arrays.stream(properties))
+			.toArray(String[]::new));
 		try {
 			return new SupervisorProcess(new ProcessBuilder(command).redirectErrorStream(true).start(),
 					temporaryDirectory, !command.contains("--echo.standby-process=false"));
@@ -140,24 +121,11 @@ public final class SupervisorProcess implements AutoCloseable {
 		}
 	}
 
-	private void read(InputStream in) {
-		try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-			String line;
-			while ((line = reader.readLine()) != null) {
-				synchronized (this.lines) {
-					this.lines.add(line);
-				}
-				noteWorker(line);
-				complete(this.tcpPort, LISTENING.matcher(line));
-				complete(this.httpPort, ADMIN.matcher(line));
-			}
-		}
-		catch (IOException ex) {
-			// The supervisor is gone and its pipe with it.
-		}
-		IllegalStateException ended = new IllegalStateException("The supervisor's output ended");
-		this.tcpPort.completeExceptionally(ended);
-		this.httpPort.completeExceptionally(ended);
+	/** A line of the supervisor's console, just read. */
+	private void read(String line) {
+		noteWorker(line);
+		complete(this.tcpPort, LISTENING.matcher(line));
+		complete(this.httpPort, ADMIN.matcher(line));
 	}
 
 	private static void complete(CompletableFuture<Integer> port, Matcher matcher) {
@@ -249,7 +217,7 @@ public final class SupervisorProcess implements AutoCloseable {
 			boolean exited = this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
 			assertThat(exited).as("the supervisor (pid %d) exited within %s; its output:%n%s", pid(), timeout, output())
 				.isTrue();
-			this.reader.join(10_000);
+			this.console.awaitEnd(Duration.ofSeconds(10));
 			return this.process.exitValue();
 		}
 		catch (InterruptedException ex) {
@@ -275,12 +243,12 @@ public final class SupervisorProcess implements AutoCloseable {
 
 	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}. */
 	public HttpResponse<String> get(String path) {
-		return http(HttpRequest.newBuilder(uri(path)).GET());
+		return AdminApi.send(HttpRequest.newBuilder(uri(path)).GET(), HTTP_TIMEOUT);
 	}
 
 	/** {@code DELETE} on the admin API. */
 	public HttpResponse<String> delete(String path) {
-		return http(HttpRequest.newBuilder(uri(path)).DELETE());
+		return AdminApi.send(HttpRequest.newBuilder(uri(path)).DELETE(), HTTP_TIMEOUT);
 	}
 
 	/** {@code GET /actuator/echo}, which must answer 200. */
@@ -308,19 +276,6 @@ public final class SupervisorProcess implements AutoCloseable {
 	private URI uri(String path) {
 		assertThat(httpPort()).as("the admin port is known: await listening first").isPositive();
 		return URI.create("http://127.0.0.1:" + httpPort() + path);
-	}
-
-	private static HttpResponse<String> http(HttpRequest.Builder request) {
-		try {
-			return HTTP.send(request.timeout(HTTP_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
 	}
 
 	/**
@@ -398,9 +353,7 @@ public final class SupervisorProcess implements AutoCloseable {
 
 	/** The lines of the supervisor's console so far: its own and its workers', relayed. */
 	public List<String> lines() {
-		synchronized (this.lines) {
-			return List.copyOf(this.lines);
-		}
+		return this.console.lines();
 	}
 
 	/** The lines of the console so far that contain {@code text}. */
@@ -432,7 +385,7 @@ public final class SupervisorProcess implements AutoCloseable {
 			this.process.toHandle().destroyForcibly();
 			try {
 				this.process.waitFor(30, TimeUnit.SECONDS);
-				this.reader.join(5_000);
+				this.console.awaitEnd(Duration.ofSeconds(5));
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
