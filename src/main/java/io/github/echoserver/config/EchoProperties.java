@@ -8,9 +8,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * The {@code echo.*} properties: the contract of DESIGN.md §4. Defaults live here, so the jar
- * behaves the same from any working directory; the top-level {@code application.yml} repeats them
- * for users to edit. Invalid values and combinations fail at bind time with an
+ * The {@code echo.*} properties: the configuration contract (docs/architecture.md). Defaults
+ * live here, so the jar behaves the same from any working directory; the top-level
+ * {@code application.yml} repeats them for users to edit. Invalid values and combinations fail at bind time with an
  * {@link InvalidEchoPropertyException} naming the property; values that do not even parse (a
  * duration, number or boolean) are reported in the same one line by
  * {@link UnreadableValueFailureAnalyzer}. A key under {@code echo.} that none of these properties

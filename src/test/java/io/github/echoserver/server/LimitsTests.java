@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Each bound of DESIGN.md §2 and §4 ({@code echo.max-line-length}, {@code echo.max-connections},
+ * Each bound of the README's Limits table ({@code echo.max-line-length}, {@code echo.max-connections},
  * {@code echo.idle-timeout}) ends or refuses only the connection that crosses it, with the
  * server line the contract names, in blocking and in NIO pooled mode.
  */
