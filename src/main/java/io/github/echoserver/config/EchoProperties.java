@@ -8,12 +8,16 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * The {@code echo.*} properties: the contract of DESIGN.md §4. Defaults live here, so the jar
- * behaves the same from any working directory; the top-level {@code application.yml} repeats them
- * for users to edit. Invalid values and combinations fail at bind time with an
+ * The {@code echo.*} properties: the configuration contract (docs/architecture.md). Defaults
+ * live here, so the jar behaves the same from any working directory; the top-level
+ * {@code application.yml} repeats them for users to edit. Invalid values and combinations fail at bind time with an
  * {@link InvalidEchoPropertyException} naming the property; values that do not even parse (a
  * duration, number or boolean) are reported in the same one line by
- * {@link UnreadableValueFailureAnalyzer}.
+ * {@link UnreadableValueFailureAnalyzer}. A key under {@code echo.} that none of these properties
+ * has stops startup too (Boot binds with {@code NoUnboundElementsBindHandler}), reported by
+ * {@link UnknownEchoPropertyFailureAnalyzer} with the key that was probably meant. Like Boot, that
+ * check reads every source but the environment variables and the JVM's system properties, which
+ * other programs share: see {@link UnknownEchoVariables}.
  *
  * @param address bind address of the TCP listener; {@code 0.0.0.0} listens on every interface
  * @param port TCP port of the listener, 0 to 65535; 0 picks a free port, which is logged and reported
@@ -49,7 +53,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * not listening, which takes the place of a worker that dies within milliseconds instead of the
  * seconds a JVM takes to start; it costs one idle worker's memory
  */
-@ConfigurationProperties("echo")
+@ConfigurationProperties(prefix = "echo", ignoreUnknownFields = false)
 public record EchoProperties(
 		@DefaultValue("0.0.0.0") String address,
 		@DefaultValue("7007") int port,

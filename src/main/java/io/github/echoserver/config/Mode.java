@@ -1,7 +1,7 @@
 package io.github.echoserver.config;
 
 /**
- * How connections are given threads ({@code echo.mode}); see DESIGN.md §3.
+ * How connections are given threads ({@code echo.mode}); see the README's "The models".
  */
 public enum Mode {
 

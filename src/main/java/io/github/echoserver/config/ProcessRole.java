@@ -3,7 +3,7 @@ package io.github.echoserver.config;
 import org.springframework.core.env.Environment;
 
 /**
- * What this process is in the multi-process model (DESIGN.md §1): the server itself, the
+ * What this process is in the multi-process model (docs/architecture.md): the server itself, the
  * supervisor of worker processes ({@code echo.processes > 1}), or one of those workers. The
  * supervisor tells a worker what it is through {@link WorkerIdentity}'s environment variables,
  * so a worker started with the supervisor's own arguments does not become a supervisor too.

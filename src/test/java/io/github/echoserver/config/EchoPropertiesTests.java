@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
- * Proves that the {@code echo.*} properties bind to the defaults of DESIGN.md §4 and that each
+ * Proves that the {@code echo.*} properties bind to the defaults the README documents and that each
  * invalid value or combination stops the application at startup with a report naming the property.
  */
 @ExtendWith(OutputCaptureExtension.class)

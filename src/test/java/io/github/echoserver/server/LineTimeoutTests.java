@@ -1,6 +1,7 @@
 package io.github.echoserver.server;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,19 +24,32 @@ import static org.awaitility.Awaitility.await;
  */
 class LineTimeoutTests {
 
+	private static final Duration LINE_TIMEOUT = Duration.ofMillis(600);
+
 	/**
-	 * The slow client is told {@code server bye# line timeout} and closed; the idle timeout is a
-	 * minute away, so nothing else can have cut it. The steady client, connected before the slow
-	 * one started its line and ending a line every 100 ms since, has lived longer than the line
-	 * timeout by then (the server's own clock says so) and is still served.
+	 * How much sooner than by this test's clock the server may see a time pass: it reads the wall
+	 * clock in whole milliseconds.
+	 */
+	private static final Duration SERVER_CLOCK_TOLERANCE = Duration.ofMillis(20);
+
+	/**
+	 * The slow client is told {@code server bye# line timeout} and closed, no sooner than the line
+	 * timeout after its line began; the idle timeout is a minute away, so nothing else can have cut
+	 * it. The steady client, connected before the slow one started its line and ending a line every
+	 * 100 ms since, has been open longer than the line timeout by then (the server's own clock says
+	 * so: its registry entry's opening time) and is still served: the timeout counts from a line's
+	 * first byte, not from the connection's.
 	 */
 	@ParameterizedTest
 	@ValueSource(strings = { "blocking", "nio" })
 	void aLineTrickledForLongerThanTheTimeoutEndsTheConnection(String io) {
-		try (RunningServer server = RunningServer.start("echo.io=" + io, "echo.line-timeout=600ms",
+		try (RunningServer server = RunningServer.start("echo.io=" + io, "echo.line-timeout=" + LINE_TIMEOUT.toMillis() + "ms",
 				"echo.idle-timeout=1m"); EchoClient slow = server.connect(); EchoClient steady = server.connect()) {
 			slow.sendLine("first");
 			assertThat(slow.readLine()).isEqualTo("server echo# first");
+			steady.sendLine("hello");
+			assertThat(steady.readLine()).isEqualTo("server echo# hello");
+			Instant steadyOpenedAt = server.connectionFrom(steady.localPort()).orElseThrow().getOpenedAt();
 			long start = System.nanoTime();
 			AtomicInteger trickled = new AtomicInteger();
 			// One byte every 100 ms, never a newline: never idle, never a whole line.
@@ -51,8 +65,12 @@ class LineTimeoutTests {
 				}
 				return server.stateOf(slow).isEmpty();
 			});
+			Duration cutAfter = Duration.ofNanos(System.nanoTime() - start);
 			System.out.printf("LineTimeoutTests io=%s: cut %d ms after the line began, %d bytes trickled%n", io,
-					(System.nanoTime() - start) / 1_000_000, trickled.get());
+					cutAfter.toMillis(), trickled.get());
+			assertThat(cutAfter).isGreaterThanOrEqualTo(LINE_TIMEOUT.minus(SERVER_CLOCK_TOLERANCE));
+			assertThat(Duration.between(steadyOpenedAt, Instant.now()))
+				.isGreaterThanOrEqualTo(LINE_TIMEOUT.minus(SERVER_CLOCK_TOLERANCE));
 			assertThat(slow.readLine()).isEqualTo("server bye# line timeout");
 			assertThat(slow.isClosedByServer()).isTrue();
 			steady.sendLine("still here");

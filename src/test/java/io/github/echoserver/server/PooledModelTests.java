@@ -3,6 +3,7 @@ package io.github.echoserver.server;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -29,6 +30,12 @@ class PooledModelTests {
 
 	private static final int NIO_CLIENTS = 500;
 
+	/**
+	 * Threads that may start while the NIO clients are served, none of them for a client: the
+	 * admin API's request threads ({@code server.tomcat.threads.max} is 16) and a few of the JVM's.
+	 */
+	private static final int MOST_OTHER_THREADS = 32;
+
 	@Test
 	void blockingServesPoolSizeClientsQueuesOneAndRefusesTheNext() {
 		try (RunningServer server = RunningServer.start("echo.mode=pooled", "echo.io=blocking", "echo.pool.size=2",
@@ -48,6 +55,7 @@ class PooledModelTests {
 				assertThat(echo.path("connections").path("waiting").asInt()).isEqualTo(1);
 				assertThat(echo.path("pool").path("queued").asInt()).isEqualTo(1);
 				assertThat(echo.path("pool").path("activeThreads").asInt()).isEqualTo(2);
+				assertThat(echo.path("pool").path("largestPoolSize").asInt()).isEqualTo(2);
 
 				try (EchoClient fourth = server.connect()) {
 					String refusal = text(fourth.readToEnd());
@@ -73,10 +81,20 @@ class PooledModelTests {
 		}
 	}
 
+	/**
+	 * Two event loops serve every client: the server starts two {@code echo-loop} threads, and
+	 * serving {@link #NIO_CLIENTS} clients, each with a line in flight at once, starts no thread
+	 * per client (the admin API's own few request threads aside).
+	 */
 	@Test
 	void nioServesFiveHundredConnectedClientsWithTwoWorkers() {
+		Set<Thread> before = Thread.getAllStackTraces().keySet();
 		List<EchoClient> clients = new ArrayList<>();
 		try (RunningServer server = RunningServer.start("echo.mode=pooled", "echo.io=nio", "echo.pool.size=2")) {
+			Set<Thread> started = Thread.getAllStackTraces().keySet();
+			assertThat(newThreads(before, started)).filteredOn((thread) -> thread.getName().startsWith("echo-loop-"))
+				.extracting(Thread::getName)
+				.containsExactlyInAnyOrder("echo-loop-1", "echo-loop-2");
 			try {
 				for (int i = 0; i < NIO_CLIENTS; i++) {
 					EchoClient client = server.connect();
@@ -94,13 +112,21 @@ class PooledModelTests {
 				}
 				assertThat(server.registry().active()).isEqualTo(NIO_CLIENTS);
 				JsonNode pool = json(server.get("/actuator/echo")).path("pool");
+				assertThat(pool.path("kind").asString()).isEqualTo("event-loop");
 				assertThat(pool.path("maxSize").asInt()).isEqualTo(2);
-				assertThat(pool.path("largestPoolSize").asInt()).isLessThanOrEqualTo(2);
+				assertThat(newThreads(started, Thread.getAllStackTraces().keySet()))
+					.as("threads started while serving %d clients", NIO_CLIENTS)
+					.hasSizeLessThan(MOST_OTHER_THREADS)
+					.noneMatch((thread) -> thread.getName().startsWith("echo-loop-"));
 			}
 			finally {
 				clients.forEach(EchoClient::close);
 			}
 		}
+	}
+
+	private static List<Thread> newThreads(Set<Thread> before, Set<Thread> after) {
+		return after.stream().filter((thread) -> !before.contains(thread)).toList();
 	}
 
 }

@@ -1,0 +1,183 @@
+package io.github.echoserver.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.echoserver.EchoServerApplication;
+import io.github.echoserver.testing.ChildConsole;
+import io.github.echoserver.testing.RunningServer;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * Proves that a key under {@code echo.} that no property has stops the application at startup
+ * with one line naming it and, when one is close, the key that was probably meant; and that the
+ * known keys still start it.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class UnknownEchoPropertyTests {
+
+	private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(60);
+
+	@Test
+	void mistypedKeyOnTheCommandLineStopsStartupNamingTheKeyMeant(CapturedOutput output) {
+		assertStartupFails(output, "--echo.mdoe=single");
+		assertThat(failureDescription(output)).isEqualTo("Unknown property echo.mdoe; did you mean echo.mode?");
+	}
+
+	@Test
+	void mistypedNestedKeyStopsStartupNamingTheKeyMeant(CapturedOutput output) {
+		assertStartupFails(output, "--echo.pool.sise=4");
+		assertThat(failureDescription(output))
+			.isEqualTo("Unknown property echo.pool.sise; did you mean echo.pool.size?");
+	}
+
+	@Test
+	void keyLikeNoOtherStopsStartupNamingOnlyTheKey(CapturedOutput output) {
+		assertStartupFails(output, "--echo.proxy-protocol=v1");
+		assertThat(failureDescription(output)).isEqualTo("Unknown property echo.proxy-protocol");
+		assertThat(failureReport(output)).contains("echo.mode").contains("echo.pool.queue-capacity");
+	}
+
+	@Test
+	void unknownKeyInAConfigurationFileStopsStartupNamingTheFile(@TempDir Path directory, CapturedOutput output)
+			throws IOException {
+		Path file = directory.resolve("application.yml");
+		Files.writeString(file, """
+				echo:
+				  mode: single
+				  max-conections: 10
+				""");
+		assertStartupFails(output, "--spring.config.additional-location=file:" + file);
+		assertThat(failureDescription(output))
+			.isEqualTo("Unknown property echo.max-conections; did you mean echo.max-connections?");
+		assertThat(failureReport(output)).contains(file.getFileName().toString());
+	}
+
+	@Test
+	void severalUnknownKeysAreNamedOnOneLine(CapturedOutput output) {
+		assertStartupFails(output, "--echo.mdoe=single", "--echo.proxy-protocol=v1");
+		assertThat(failureDescription(output))
+			.isEqualTo("Unknown properties echo.mdoe (did you mean echo.mode?), echo.proxy-protocol");
+	}
+
+	@Test
+	void knownKeysStartTheServer() {
+		try (RunningServer server = RunningServer.start("echo.mode=single", "echo.io=nio", "echo.pool.size=2",
+				"echo.pool.queue-capacity=3", "echo.max-line-length=100", "echo.standby-process=false")) {
+			assertThat(server.context().getBean(EchoProperties.class).mode()).isEqualTo(Mode.SINGLE);
+		}
+	}
+
+	@Test
+	void mistypedKeyEndsTheProcessWithAFailureStatusAndNoStackTrace() throws Exception {
+		Process child = new ProcessBuilder(ChildConsole.command(List.of(), "echo.mdoe=single")).redirectErrorStream(true)
+			.start();
+		try {
+			ChildConsole console = new ChildConsole(child, "test-child-output", (line) -> {
+			});
+			assertThat(child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
+			console.awaitEnd(CHILD_TIMEOUT);
+			assertThat(child.exitValue()).isNotZero();
+			assertThat(console.lines()).contains("Unknown property echo.mdoe; did you mean echo.mode?")
+				.noneMatch((line) -> line.startsWith("\tat ") || line.contains("Exception in thread"));
+		}
+		finally {
+			child.destroyForcibly();
+		}
+	}
+
+	@Test
+	void unknownEnvironmentVariablesAndSystemPropertiesOnlyWarn() throws Exception {
+		ProcessBuilder builder = new ProcessBuilder(
+				ChildConsole.command(List.of("-Decho.idle-timout=1s", "-Decho.line-timeout=5s"), "echo.mode=single"))
+			.redirectErrorStream(true);
+		builder.environment().keySet().removeIf((name) -> name.toUpperCase(Locale.ROOT).startsWith("ECHO_"));
+		builder.environment()
+			.putAll(Map.of("ECHO_MDOE", "per-connection", "ECHO_UNRELATED", "1", "ECHO_POOL_QUEUE_CAPACITY", "3",
+					"ECHO_MAXLINELENGTH", "100"));
+		Process child = builder.start();
+		try {
+			CompletableFuture<Void> listening = new CompletableFuture<>();
+			ChildConsole console = new ChildConsole(child, "test-child-output", (line) -> {
+				if (line.contains("listening on")) {
+					listening.complete(null);
+				}
+			});
+			console.end().thenRun(() -> listening.completeExceptionally(new IllegalStateException(
+					"The child ended before listening: " + String.join("\n", console.lines()))));
+			listening.get(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+			assertThat(String.join("\n", console.lines()))
+				.contains("Unknown environment variable ECHO_MDOE ignored (it would set echo.mdoe); did you mean ECHO_MODE?")
+				.contains("Unknown environment variable ECHO_UNRELATED ignored (it would set echo.unrelated)\n")
+				.contains("Unknown system property echo.idle-timout ignored; did you mean echo.idle-timeout?")
+				.doesNotContain("ECHO_POOL_QUEUE_CAPACITY")
+				.doesNotContain("ECHO_MAXLINELENGTH")
+				.doesNotContain("echo.line-timeout")
+				.contains("mode=single");
+		}
+		finally {
+			child.destroy();
+			child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+			child.destroyForcibly();
+		}
+	}
+
+	@Test
+	void knownNamesComeFromThePropertiesRecord() {
+		assertThat(EchoPropertyNames.known()).contains("echo.mode", "echo.max-line-length", "echo.pool.size",
+				"echo.pool.queue-capacity", "echo.standby-process")
+			.doesNotContain("echo.pool");
+	}
+
+	@Test
+	void onlyACloseKeyIsSuggested() {
+		assertThat(EchoPropertyNames.closestTo("echo.prot")).hasValue("echo.port");
+		assertThat(EchoPropertyNames.closestTo("echo.maxLineLenght")).hasValue("echo.max-line-length");
+		assertThat(EchoPropertyNames.closestTo("echo.idle-timout")).hasValue("echo.idle-timeout");
+		assertThat(EchoPropertyNames.closestTo("echo.proxy-protocol")).isEmpty();
+		assertThat(EchoPropertyNames.closestTo("echo.x")).isEmpty();
+	}
+
+	/** Start the whole application with {@code args} on free ports and expect it to fail without a stack trace. */
+	private static void assertStartupFails(CapturedOutput output, String... args) {
+		List<String> all = new ArrayList<>(List.of(args));
+		all.addAll(List.of("--server.port=0", "--echo.port=0", "--echo.address=127.0.0.1"));
+		Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(EchoServerApplication.class)
+			.run(all.toArray(String[]::new))
+			.close());
+		assertThat(failure).as("startup with %s", all).isNotNull();
+		assertThat(output).contains("APPLICATION FAILED TO START").doesNotContain("\tat org.springframework");
+	}
+
+	/** The last "APPLICATION FAILED TO START" report in the output. */
+	private static String failureReport(CapturedOutput output) {
+		String all = output.toString();
+		return all.substring(all.lastIndexOf("APPLICATION FAILED TO START"));
+	}
+
+	/** The description of the last failure report: the text between "Description:" and "Action:". */
+	private static String failureDescription(CapturedOutput output) {
+		String report = failureReport(output);
+		return report.substring(report.indexOf("Description:") + "Description:".length(), report.indexOf("Action:"))
+			.strip();
+	}
+
+}
