@@ -33,10 +33,14 @@ import static org.awaitility.Awaitility.await;
  */
 class NonReadingClientsTests {
 
-	/** 100-byte lines; the replies (114 bytes each) to 64,000 bytes of them fill every buffer on the way. */
-	private static final byte[] LINES = ("x".repeat(99) + "\n").repeat(640).getBytes(StandardCharsets.US_ASCII);
-
 	private static final int LINES_PER_CLIENT = 640;
+
+	/**
+	 * What each client sends: 100-byte lines, 64,000 bytes, whose replies (114 bytes each) are
+	 * more than every buffer on the way holds; the server stops reading after about a third.
+	 */
+	private static final byte[] LINES = ("x".repeat(99) + "\n").repeat(LINES_PER_CLIENT)
+		.getBytes(StandardCharsets.US_ASCII);
 
 	/** Generous: a loaded machine takes seconds to accept and feed a few hundred clients. */
 	private static final Duration SEND_WAIT = Duration.ofSeconds(60);
@@ -121,15 +125,22 @@ class NonReadingClientsTests {
 	 */
 	private static final Duration EXIT_WITHIN = SHUTDOWN_TIMEOUT.plusSeconds(2).plusSeconds(10);
 
-	/** Served clients: a thread for each (per-connection), or four workers and the rest waiting (pooled). */
+	/**
+	 * Per-connection: every client's reader is blocked in a write, and the drain's last pass ends
+	 * them. Pooled: four are, and the other 496 wait for a worker, so the drain answers what they
+	 * sent itself, and those answers block too. Either way the process exits soon after the
+	 * shutdown timeout, and every client sees the end of its connection.
+	 */
 	@ParameterizedTest(name = "mode={0}")
 	@ValueSource(strings = { "per-connection", "pooled" })
 	@Timeout(value = 240, unit = TimeUnit.SECONDS)
-	void sigtermWithFiveHundredClientsThatNeverReadExitsWithinTheShutdownTimeout(String mode) {
-		try (ServerProcess server = ServerProcess.start(SmallSendBuffers.SOURCE_PROPERTY, "echo.io=blocking",
-				"echo.mode=" + mode, "echo.pool.size=4", "echo.pool.queue-capacity=" + DRAINED_CLIENTS,
-				"echo.write-timeout=0", "echo.idle-timeout=0", "echo.shutdown-timeout=" + SHUTDOWN_TIMEOUT.toSeconds() + "s")
-			.awaitListening(WAIT); NonReadingClients clients = NonReadingClients.connect(server.tcpPort(), DRAINED_CLIENTS)) {
+	void sigtermWithFiveHundredClientsThatNeverReadExitsSoonAfterTheShutdownTimeout(String mode) {
+		try (ServerProcess server = ServerProcess
+			.start(SmallSendBuffers.SOURCE_PROPERTY, "echo.io=blocking", "echo.mode=" + mode, "echo.pool.size=4",
+					"echo.pool.queue-capacity=" + DRAINED_CLIENTS, "echo.write-timeout=0", "echo.idle-timeout=0",
+					"echo.shutdown-timeout=" + SHUTDOWN_TIMEOUT.toSeconds() + "s")
+			.awaitListening(WAIT);
+				NonReadingClients clients = NonReadingClients.connect(server.tcpPort(), DRAINED_CLIENTS)) {
 			clients.send(LINES, SEND_WAIT);
 			Set<Integer> ports = new HashSet<>(clients.localPorts());
 			long[] progress = { -1 };
