@@ -30,9 +30,11 @@ import org.springframework.messaging.Message;
  * frame into a message through the mapper; here the pipeline pushes frames to the listener.
  * <p>
  * What is particular to blocking sockets lives here: a connection may wait for a worker (the
- * drain then answers what it sent from the drain's thread), a reader may sit in {@code read()}
- * (the drain wakes it), and a write may block on a client that does not read (writes on
- * behalf of other threads are bounded by {@link CloseWatchdog}).
+ * drain then answers what it sent, on a thread of its own), a reader may sit in {@code read()}
+ * (the drain wakes it), and a write may block on a client that does not read, holding the write
+ * lock (writes on behalf of other threads run apart and are bounded by {@link CloseWatchdog};
+ * an ending that finds the lock taken closes the socket under the blocked write instead of
+ * waiting for it).
  */
 final class EchoNetConnection extends TcpNetConnection implements ConnectionHandle, ReplySink {
 
@@ -63,6 +65,12 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	/** Guarded by the write lock. */
 	private @Nullable OutputStream output;
+
+	/**
+	 * Set by an ending that found a write under way: the socket is being closed under it, and no
+	 * later write may wait for the lock that write holds.
+	 */
+	private volatile boolean writesDropped;
 
 	EchoNetConnection(Socket socket, @Nullable ApplicationEventPublisher publisher, @Nullable String factoryName,
 			PipelineFactory pipelines) {
@@ -164,6 +172,9 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	 */
 	@Override
 	public void write(byte[] bytes, int offset, int length) {
+		if (this.writesDropped) {
+			return;
+		}
 		this.writeLock.lock();
 		try {
 			OutputStream out = output();
@@ -181,6 +192,9 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	@Override
 	public void flush() {
+		if (this.writesDropped) {
+			return;
+		}
 		this.writeLock.lock();
 		try {
 			OutputStream out = this.output;
@@ -232,11 +246,43 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	// The registry's, the timeouts' and the drain's handle: any thread
 
-	/** Said from another thread, the line may meet a client that does not read: bounded by the watchdog. */
+	/**
+	 * Said from another thread, so it never waits for this client: the reaper and the drain end
+	 * many connections in one pass. When a write is under way (the reader's, perhaps blocked on a
+	 * client that does not read), an ending that does not keep the replies has its line only if
+	 * the socket takes it now, which it does not: it is logged and counted at once and the socket
+	 * is closed under the write, which fails and frees the reader. Otherwise the line is written
+	 * on a thread of its own, bounded by the watchdog.
+	 */
 	@Override
 	public void end(Ending ending) {
 		this.claimed.set(true);
-		CloseWatchdog.writeThenClose(() -> this.pipeline.end(ending), this::close);
+		if (!ending.repliesFirst() && isWriteUnderWay()) {
+			this.writesDropped = true;
+			// Writes nothing now; an ending that does not keep the replies always closes.
+			this.pipeline.end(ending);
+		}
+		else {
+			CloseWatchdog.writeThenCloseApart(() -> this.pipeline.end(ending), this::close);
+		}
+	}
+
+	private boolean isWriteUnderWay() {
+		if (!this.writeLock.tryLock()) {
+			return true;
+		}
+		this.writeLock.unlock();
+		return false;
+	}
+
+	/**
+	 * A refusal, on the accepting thread or by the pool's rejection policy: said at once, before
+	 * the connection is handed to a worker. The socket is new, its send buffer empty: the line
+	 * cannot block.
+	 */
+	void refuse(Ending ending) {
+		this.claimed.set(true);
+		this.pipeline.end(ending);
 	}
 
 	@Override
@@ -244,8 +290,9 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 		this.pipeline.startDrain();
 		this.draining = true;
 		if (this.claimed.compareAndSet(false, true)) {
-			// Still waiting for a worker: nobody will read it, so answer what it sent from here.
-			CloseWatchdog.writeThenClose(this::answerWhatHasArrived, this::close);
+			// Still waiting for a worker: nobody will read it, so answer what it sent, apart: the
+			// client may not read its replies, and the drain does not wait for any one client.
+			CloseWatchdog.writeThenCloseApart(this::answerWhatHasArrived, this::close);
 			return;
 		}
 		// A reader busy with lines sees the drain at its next read. A reader in read() is either
@@ -286,8 +333,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	/** Called by the pool's rejection policy, on the accepting thread, when no worker and no queue slot is free. */
 	void refuseBecausePoolIsFull() {
-		this.claimed.set(true);
-		this.pipeline.end(Ending.POOL_FULL);
+		refuse(Ending.POOL_FULL);
 	}
 
 }

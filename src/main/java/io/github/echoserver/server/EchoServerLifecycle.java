@@ -1,6 +1,7 @@
 package io.github.echoserver.server;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -36,6 +37,9 @@ public class EchoServerLifecycle implements SmartLifecycle {
 	private static final long LISTEN_TIMEOUT_MILLIS = 10_000;
 
 	private static final long DRAIN_POLL_MILLIS = 10;
+
+	/** How long the connections ended when the shutdown timeout ran out may take to close, together. */
+	private static final long LAST_PASS_WAIT_MILLIS = CloseWatchdog.WRITE_GRACE_MILLIS + 200;
 
 	private final EchoProperties properties;
 
@@ -106,6 +110,9 @@ public class EchoServerLifecycle implements SmartLifecycle {
 			for (TrackedConnection connection : this.registry.connections()) {
 				connection.getHandle().end(Ending.DRAIN_TIMEOUT);
 			}
+			// Each end returns at once and its connection closes at once, or within the watchdog's
+			// grace when a write must fail first: one wait for them all, not one per connection.
+			awaitNoConnections(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LAST_PASS_WAIT_MILLIS));
 		}
 		this.inbound.stop();
 		this.model.shutdown(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)).plusMillis(100));

@@ -3,11 +3,8 @@ package io.github.echoserver.server;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -15,10 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.github.echoserver.connections.ConnectionRegistry;
-import io.github.echoserver.testing.ChildConsole;
 import io.github.echoserver.testing.DrainLog;
 import io.github.echoserver.testing.PipeliningClients;
 import io.github.echoserver.testing.RunningServer;
+import io.github.echoserver.testing.ServerProcess;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -63,8 +60,6 @@ class DrainUnderLoadTests {
 	/** 143 = 128 + 15: the JVM's status after SIGTERM once its shutdown hooks have run. */
 	private static final int SIGTERM_EXIT_STATUS = 143;
 
-	private static final Pattern LISTENING = Pattern.compile("Echo server listening on 127\\.0\\.0\\.1:(\\d+) ");
-
 	@ParameterizedTest(name = "io={0}")
 	@ValueSource(strings = { "blocking", "nio" })
 	@Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -103,38 +98,27 @@ class DrainUnderLoadTests {
 	@ValueSource(strings = { "blocking", "nio" })
 	@Timeout(value = 150, unit = TimeUnit.SECONDS)
 	void sigtermDrainsEveryPipeliningClientAndTheProcessExitsWith143InTime(String io) throws Exception {
-		List<String> command = ChildConsole.command(List.of(), properties(io));
-		Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-		try {
-			ChildOutput output = new ChildOutput(child);
-			int port = output.port().get(WAIT.toSeconds() * 2, TimeUnit.SECONDS);
-			try (PipeliningClients clients = clients(port)) {
-				await().atMost(WAIT).until(() -> clients.served() == CLIENTS);
+		try (ServerProcess child = ServerProcess.start(properties(io)).awaitListening(WAIT.multipliedBy(2));
+				PipeliningClients clients = clients(child.tcpPort())) {
+			await().atMost(WAIT).until(() -> clients.served() == CLIENTS);
 
-				long started = System.nanoTime();
-				child.toHandle().destroy(); // SIGTERM
-				boolean exited = child.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-				Duration exit = Duration.ofNanos(System.nanoTime() - started);
-				assertThat(exited).as("the child exited (waited up to " + EXIT_WAIT.toSeconds() + " s)").isTrue();
+			long started = System.nanoTime();
+			child.terminate();
+			boolean exited = child.awaitExit(EXIT_WAIT);
+			Duration exit = Duration.ofNanos(System.nanoTime() - started);
+			assertThat(exited).as("the child exited (waited up to " + EXIT_WAIT.toSeconds() + " s)").isTrue();
 
-				clients.awaitAllEnded(WAIT);
-				output.awaitEnd(WAIT);
-				System.out.printf("DrainUnderLoadTests io=%s child JVM: exit status %d after %d ms; %s; %s%n", io,
-						child.exitValue(), exit.toMillis(), output.drained(), clients.summary());
-				assertThat(child.exitValue()).as("exit status").isEqualTo(SIGTERM_EXIT_STATUS);
-				clients.assertEachGotAPrefixOfItsLinesThenBye();
-				assertThat(output.drained()).as("the drain's last log line").contains("Drained " + CLIENTS + " ");
-				assertThat(output.lines()).noneMatch((line) -> line.contains(DrainLog.TIMED_OUT));
-				assertThat(output.lines().stream().filter((line) -> line.contains(" ERROR ")))
-					.as("lines logged at ERROR")
-					.isEmpty();
-			}
-		}
-		finally {
-			if (child.isAlive()) {
-				child.destroyForcibly();
-				child.waitFor(10, TimeUnit.SECONDS);
-			}
+			clients.awaitAllEnded(WAIT);
+			String drained = drained(child.output());
+			System.out.printf("DrainUnderLoadTests io=%s child JVM: exit status %d after %d ms; %s; %s%n", io,
+					child.exitValue(), exit.toMillis(), drained, clients.summary());
+			assertThat(child.exitValue()).as("exit status").isEqualTo(SIGTERM_EXIT_STATUS);
+			clients.assertEachGotAPrefixOfItsLinesThenBye();
+			assertThat(drained).as("the drain's last log line").contains("Drained " + CLIENTS + " ");
+			assertThat(child.lines()).noneMatch((line) -> line.contains(DrainLog.TIMED_OUT));
+			assertThat(child.lines().stream().filter((line) -> line.contains(" ERROR ")))
+				.as("lines logged at ERROR")
+				.isEmpty();
 		}
 	}
 
@@ -154,46 +138,6 @@ class DrainUnderLoadTests {
 	 */
 	private static PipeliningClients clients(int port) throws IOException {
 		return new PipeliningClients(port, CLIENTS, PIPELINE, REPLIES_BEFORE_DRAIN, BYE.getBytes(StandardCharsets.UTF_8));
-	}
-
-	/** The child JVM's console, and the port it says it listens on. */
-	private static final class ChildOutput {
-
-		private final CompletableFuture<Integer> port = new CompletableFuture<>();
-
-		private final ChildConsole console;
-
-		ChildOutput(Process child) {
-			this.console = new ChildConsole(child, "test-child-output", this::read);
-			this.console.end()
-				.whenComplete((done, failure) -> this.port.completeExceptionally((failure != null) ? failure
-						: new IllegalStateException("The child ended before listening: " + String.join("\n", lines()))));
-		}
-
-		private void read(String line) {
-			Matcher listening = LISTENING.matcher(line);
-			if (listening.find()) {
-				this.port.complete(Integer.parseInt(listening.group(1)));
-			}
-		}
-
-		CompletableFuture<Integer> port() {
-			return this.port;
-		}
-
-		void awaitEnd(Duration timeout) throws InterruptedException {
-			this.console.awaitEnd(timeout);
-		}
-
-		List<String> lines() {
-			return this.console.lines();
-		}
-
-		/** The drain's summary line, e.g. "Drained 200 connection(s) in 40 ms". */
-		String drained() {
-			return DrainUnderLoadTests.drained(String.join("\n", lines()));
-		}
-
 	}
 
 	/** The drain's summary line in {@code log}, e.g. "Drained 200 connection(s) in 40 ms". */
