@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,7 +25,6 @@ import tools.jackson.databind.JsonNode;
 
 import io.github.echoserver.admin.EchoDescriptor;
 import io.github.echoserver.config.EchoProperties;
-import io.github.echoserver.config.WorkerIdentity;
 import io.github.echoserver.server.EchoServerLifecycle;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -40,50 +40,63 @@ import org.springframework.context.SmartLifecycle;
  * <ul>
  * <li>Start: settle the port (0 becomes one free port for all), open the control socket, start
  * every worker, and return when every one listens, so that a started supervisor is a listening
- * server; a worker that fails meanwhile fails the startup, in one line with its reason.</li>
- * <li>Watch: a worker that exits is logged with its exit status and replaced after a back-off
- * that doubles with each death; the others and their clients are untouched. The replacement is
+ * server; a worker that fails meanwhile fails the startup, in one line with its reason. A stop
+ * (Ctrl+C, SIGTERM) meanwhile ends the start at once: the workers are stopped and it returns.</li>
+ * <li>Watch: a worker that exits is logged with its exit status and replaced after the back-off
+ * of its {@link RestartPolicy}; the others and their clients are untouched. The replacement is
  * the standby ({@code echo.standby-process}, on by default), a worker process started ahead
  * that only has to bind the port, so the port has all its workers again within milliseconds;
  * a new standby then starts in the background. Without a ready standby, a new worker process
- * starts (seconds: a JVM and a Spring context). A worker that dies {@value #MAX_DEATHS} times
- * within {@link #DEATH_WINDOW} is given up, and the health goes DOWN.</li>
- * <li>Stop (SIGTERM, Ctrl+C): readiness goes down and every worker gets SIGTERM, so each drains
- * as a single process does; a worker still alive past the drain bound is killed.</li>
+ * starts (seconds: a JVM and a Spring context).</li>
+ * <li>Deadlines: a new process must listen (or, the standby, be ready) within
+ * {@link #START_TIMEOUT}, a promoted standby within {@link #PROMOTION_TIMEOUT}, and a listening
+ * worker or a ready standby must answer within {@link #UNRESPONSIVE_AFTER} (stopped with SIGSTOP,
+ * or hung): else it is killed, which counts as a death.</li>
+ * <li>Stop (SIGTERM, Ctrl+C): readiness goes down and every process, the standby's included,
+ * gets SIGTERM, so each drains as a single process does; one still alive past
+ * {@code shutdown-timeout} and {@link #EXIT_GRACE} is killed.</li>
  * </ul>
- * A worker that stops answering on its control channel for {@link #UNRESPONSIVE_AFTER}
- * (stopped with SIGSTOP, or hung) is killed and replaced like one that died. Workers also leave
- * when the supervisor dies without stopping them ({@code kill -9}): see {@link WorkerAgent}.
+ * One thread, {@code echo-supervisor}, owns every slot's state: each event (a worker's control
+ * message, a process's exit, a timer, the stop) is a task handled on it in order, so no two of
+ * them ever see each other half done. The control channels' threads only read lines and hand
+ * them over. Workers also leave when the supervisor dies without stopping them
+ * ({@code kill -9}): see {@link WorkerAgent}.
  */
 public class Supervisor implements SmartLifecycle, DisposableBean {
 
-	/** Deaths within this window count towards giving a worker up. */
-	static final Duration DEATH_WINDOW = Duration.ofSeconds(60);
-
-	/** The deaths within {@link #DEATH_WINDOW} after which a worker is not restarted again. */
-	static final int MAX_DEATHS = 5;
-
-	/** The back-off after the second death in the window; it doubles with each further one (the first restart is at once). */
-	static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
-
-	/** How long every worker may take to listen at startup: JVM starts, on a busy machine, all at once. */
+	/** How long a new worker process may take to listen, or the standby to be ready: JVM starts, on a busy machine, all at once. */
 	static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+	/** How long a promoted standby may take to listen: its context is up, it only binds. */
+	static final Duration PROMOTION_TIMEOUT = Duration.ofSeconds(10);
 
 	/** A worker's process gets this long beyond {@code shutdown-timeout} to drain and exit before it is killed. */
 	static final Duration EXIT_GRACE = Duration.ofSeconds(10);
 
-	/** How often the meters' copy of each worker's figures is refreshed. */
+	/** How often each worker's figures are refreshed for the meters, and each process asked whether it lives. */
 	static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
 
-	/** How long a worker may take to answer the supervisor. */
-	static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
+	/** How long a worker may take to answer one of the supervisor's questions: the admin view waits no longer. */
+	static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(1);
+
+	/** How long a worker may take to list its connections, which can be many. */
+	static final Duration LIST_TIMEOUT = Duration.ofSeconds(5);
 
 	/**
-	 * A listening worker that says nothing for this long, while it is asked every second, is
-	 * stopped or hung: it is killed and replaced. Left alone, its listening socket would go on
-	 * taking its share of new connections, which nobody would ever accept.
+	 * A listening worker or a ready standby that says nothing for this long, while it is asked
+	 * every second, is stopped or hung: it is killed and replaced. Left alone, a worker's
+	 * listening socket would go on taking its share of new connections, which nobody would ever
+	 * accept, and a standby would be promoted to do nothing.
 	 */
 	static final Duration UNRESPONSIVE_AFTER = Duration.ofSeconds(10);
+
+	/** A ready standby silent for longer than this is not promoted: a new process is started instead. */
+	static final Duration PROMOTABLE_SILENCE = POLL_INTERVAL.multipliedBy(3);
+
+	/** How long a process's last lines may take to arrive after it exited. */
+	private static final Duration OUTPUT_GRACE = Duration.ofSeconds(2);
+
+	private static final int LOGGED_LINE_CHARS = 200;
 
 	private static final Log logger = LogFactory.getLog(Supervisor.class);
 
@@ -98,25 +111,38 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	/** The standby's slot, index 0: empty when {@code echo.standby-process} is off. */
 	private final Worker standby = new Worker(0);
 
-	private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
+	/** The owner of the state: every event runs here, one at a time. */
+	private final ScheduledExecutorService owner = Executors.newSingleThreadScheduledExecutor((task) -> {
 		Thread thread = new Thread(task, "echo-supervisor");
 		thread.setDaemon(true);
 		return thread;
 	});
 
-	private final CompletableFuture<Void> allListening = new CompletableFuture<>();
+	/** True once every worker listens, false when a stop ended the start; failed with a worker's start failure. */
+	private final CompletableFuture<Boolean> started = new CompletableFuture<>();
+
+	/** Completes once every process has exited after the stop. */
+	private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
 	private volatile @Nullable ControlServer control;
-
-	private volatile @Nullable WorkerCommand command;
 
 	private volatile int port;
 
 	private volatile @Nullable Instant since;
 
-	private volatile boolean stopping;
-
 	private volatile boolean running;
+
+	// Owned by the echo-supervisor thread:
+
+	private @Nullable WorkerLauncher launcher;
+
+	private boolean stopping;
+
+	private boolean graceful;
+
+	private long stopBegan;
+
+	private final Map<Worker, String> exitStatuses = new LinkedHashMap<>();
 
 	public Supervisor(EchoProperties properties, String[] arguments, ApplicationEventPublisher publisher) {
 		this.properties = properties;
@@ -129,157 +155,253 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	@Override
 	public void start() {
 		// Ctrl+C reaches the workers too (one process group), and they may exit before the context's
-		// shutdown calls stop(): from the first moment of the JVM's shutdown, no worker is replaced.
-		Runtime.getRuntime().addShutdownHook(new Thread(() -> this.stopping = true, "echo-supervisor-shutdown"));
+		// shutdown calls stop(), or while this start still waits for them: from the first moment of
+		// the JVM's shutdown, the supervisor stops (no worker is replaced, a start under way ends).
+		Runtime.getRuntime()
+			.addShutdownHook(new Thread(() -> submit(() -> beginStop(true)), "echo-supervisor-shutdown"));
 		this.port = SharedPort.settle(this.properties);
+		ControlServer control;
 		try {
-			this.control = ControlServer.open(this::read);
+			control = ControlServer.open(this::read);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot open the supervisor's control socket: " + ex.getMessage(), ex);
 		}
-		this.command = WorkerCommand.of(this.arguments, this.port);
+		this.control = control;
+		WorkerLauncher launcher = new WorkerLauncher(WorkerCommand.of(this.arguments, this.port), control.socket());
 		logger.info("Starting " + this.workers.size() + " worker processes for " + this.properties.address() + ":"
 				+ this.port);
-		logger.debug("Worker command: " + this.command);
-		this.workers.forEach(this::launch);
+		logger.debug("Worker command: " + launcher);
+		submit(() -> {
+			this.launcher = launcher;
+			this.workers.forEach(this::launch);
+		});
+		boolean listening;
 		try {
-			this.allListening.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+			// Every worker's start has its own deadline; this bound only guards against a bug.
+			listening = this.started.get(START_TIMEOUT.multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (ExecutionException | TimeoutException | InterruptedException ex) {
 			if (ex instanceof InterruptedException) {
 				Thread.currentThread().interrupt();
 			}
-			this.stopping = true;
-			killAll();
+			submit(() -> beginStop(false));
+			awaitStopped();
 			throw (ex.getCause() instanceof WorkerStartException failed) ? failed
-					: new WorkerStartException(firstNotListening(), "not listening after " + START_TIMEOUT.toSeconds()
-							+ " s", null);
+					: new WorkerStartException(0, "not every worker listens", ex.toString());
 		}
-		// Only now: a standby starting beside the workers would slow every worker's start.
-		launchStandby();
-		this.scheduler.scheduleWithFixedDelay(this::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
-				TimeUnit.MILLISECONDS);
+		if (!listening) {
+			// Stopped while starting: the workers are stopping already.
+			awaitStopped();
+			return;
+		}
+		submit(() -> {
+			// Only now: a standby starting beside the workers would slow every worker's start.
+			launchStandby();
+			this.owner.scheduleWithFixedDelay(this::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
+					TimeUnit.MILLISECONDS);
+		});
 		this.running = true;
 	}
 
+	/** Hand an event to the owner thread; after {@link #destroy()} there is nobody left to handle it. */
+	private void submit(Runnable event) {
+		try {
+			this.owner.execute(() -> {
+				try {
+					event.run();
+				}
+				catch (RuntimeException ex) {
+					logger.error("Supervisor event failed", ex);
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			logger.debug("Supervisor already destroyed; event dropped");
+		}
+	}
+
+	/** Run {@code event} on the owner thread after {@code delay}. */
+	private void schedule(Runnable event, Duration delay) {
+		try {
+			this.owner.schedule(() -> submit(event), delay.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			logger.debug("Supervisor already destroyed; timer dropped");
+		}
+	}
+
 	private void launch(Worker worker) {
-		ControlServer control = this.control;
-		WorkerCommand command = this.command;
-		if (this.stopping || control == null || command == null) {
+		WorkerLauncher launcher = this.launcher;
+		if (this.stopping || launcher == null) {
 			return;
 		}
-		ProcessBuilder builder = new ProcessBuilder(command.command()).redirectErrorStream(true);
-		Map<String, String> environment = builder.environment();
-		environment.put(WorkerIdentity.INDEX_VARIABLE, String.valueOf(worker.index()));
-		environment.put(WorkerIdentity.START_VARIABLE, String.valueOf(worker.starts()));
-		environment.put(WorkerIdentity.CONTROL_SOCKET_VARIABLE, control.socket().toString());
 		Process process;
 		try {
-			process = builder.start();
+			process = launcher.start(worker);
 		}
 		catch (IOException ex) {
 			worker.fail("cannot start a process: " + ex.getMessage());
-			logger.error("Worker " + worker.index() + " cannot be started: " + ex.getMessage());
-			this.allListening.completeExceptionally(
-					new WorkerStartException(worker.index(), "not started", ex.getMessage()));
+			logger.error(worker.name() + " cannot be started: " + ex.getMessage());
+			this.started.completeExceptionally(new WorkerStartException(worker.index(), "not started", ex.getMessage()));
 			return;
 		}
-		// Blocked on the (never written) stdin, a worker would learn nothing: close it at once.
-		closeQuietly(process);
-		WorkerOutput output = WorkerOutput.copy(process.getInputStream(), System.out,
-				"echo-worker-" + worker.index() + "-output");
-		worker.started(process, output);
 		if (worker == this.standby) {
 			logger.info("Standby worker started (pid " + process.pid() + ")");
 		}
 		else if (worker.restarts() == 0) {
 			logger.info("Worker " + worker.index() + " started (pid " + process.pid() + ")");
 		}
-		process.onExit().thenAcceptAsync(this::onExit, this.scheduler);
+		watch(worker, process, START_TIMEOUT);
+	}
+
+	/**
+	 * Hold {@code process}, just started in {@code worker}'s slot, to its start deadline, and
+	 * hand its exit to the owner thread once its last lines have been copied.
+	 */
+	private void watch(Worker worker, Process process, Duration deadline) {
+		schedule(() -> startDeadline(worker, process, deadline), deadline);
+		WorkerOutput output = worker.output();
+		CompletableFuture<?> lastLines = (output != null) ? output.end() : CompletableFuture.completedFuture(null);
+		process.onExit()
+			.thenCompose((exited) -> lastLines.completeOnTimeout(null, OUTPUT_GRACE.toMillis(), TimeUnit.MILLISECONDS))
+			.whenComplete((done, failure) -> submit(() -> onExit(process)));
+	}
+
+	private void startDeadline(Worker worker, Process process, Duration deadline) {
+		if (worker.process() != process || worker.state() != WorkerState.STARTING || this.stopping) {
+			return;
+		}
+		String what = ((worker == this.standby) ? "not ready" : "not listening") + " after " + deadline.toSeconds()
+				+ " s";
+		logger.warn(worker.name() + " (pid " + process.pid() + ") is " + what + "; killing it");
+		worker.kill(what);
 	}
 
 	private void launchStandby() {
-		if (this.properties.standbyProcess() && !this.stopping && this.standby.state() != Worker.State.FAILED) {
+		if (this.properties.standbyProcess() && !this.stopping && this.standby.process() == null
+				&& this.standby.state() != WorkerState.FAILED) {
 			launch(this.standby);
 		}
 	}
 
 	/**
-	 * Put a process in the place of worker {@code worker}: the standby if it is ready (it only has
-	 * to bind), else a new process.
+	 * Put a process in the place of worker {@code worker}: the standby if it is ready and alive (it
+	 * only has to bind), else a new process.
 	 */
 	private void replace(Worker worker) {
-		if (this.stopping) {
+		if (this.stopping || worker.state() != WorkerState.RESTARTING) {
 			return;
 		}
-		if (this.standby.state() != Worker.State.READY) {
-			launch(worker);
+		Process standbyProcess = this.standby.process();
+		if (this.standby.state() == WorkerState.READY && standbyProcess != null
+				&& this.standby.silence().compareTo(PROMOTABLE_SILENCE) > 0) {
+			logger.warn("Standby worker (pid " + standbyProcess.pid() + ") has not answered for "
+					+ this.standby.silence().toMillis() + " ms (stopped or hung); killing it instead of promoting it");
+			this.standby.kill("not answering");
+		}
+		else if (this.standby.state() == WorkerState.READY) {
+			promote(worker);
 			return;
 		}
+		launch(worker);
+	}
+
+	private void promote(Worker worker) {
 		int start = worker.starts();
 		Process taken = worker.takeOver(this.standby);
 		try {
-			worker.tell(ControlProtocol.request(ControlProtocol.LISTEN)
-				.put("index", worker.index())
-				.put("start", start));
+			worker.tell(ControlProtocol.request(ControlProtocol.LISTEN).put("index", worker.index()).put("start", start));
 			logger.info("Worker " + worker.index() + ": the standby worker (pid " + taken.pid() + ") takes its place");
 		}
 		catch (IOException ex) {
 			// The standby died meanwhile: its exit is handled as this worker's death.
 			logger.debug("Could not tell the standby to listen", ex);
 		}
+		schedule(() -> startDeadline(worker, taken, PROMOTION_TIMEOUT), PROMOTION_TIMEOUT);
 		launchStandby();
 	}
 
-	private static void closeQuietly(Process process) {
-		try {
-			process.getOutputStream().close();
-		}
-		catch (IOException ex) {
-			// Its stdin was never needed.
-		}
-	}
-
 	/**
-	 * Reads what one worker process says on the control channel, until the channel closes. What
-	 * it says goes to the slot its process is in now: the standby's process changes slot when it
-	 * takes a worker's place.
+	 * Reads what one worker process says on the control channel, on the channel's own thread,
+	 * until the channel closes: it only parses lines, and hands each message to the owner thread.
 	 */
 	private void read(ControlChannel channel) {
 		long pid = -1;
 		try {
 			String line;
 			while ((line = channel.readLine()) != null) {
-				JsonNode message = ControlProtocol.JSON.readTree(line);
-				String event = message.path(ControlProtocol.EVENT).asString("");
-				if (event.equals(ControlProtocol.HELLO)) {
-					pid = hello(channel, message);
-					if (pid < 0) {
+				JsonNode message;
+				try {
+					message = ControlProtocol.JSON.readTree(line);
+				}
+				catch (RuntimeException ex) {
+					logger.warn("Control channel of pid " + pid + ": unreadable line '" + truncated(line) + "'");
+					continue;
+				}
+				if (pid < 0) {
+					if (!message.path(ControlProtocol.EVENT).asString("").equals(ControlProtocol.HELLO)
+							|| !message.path("pid").isNumber()) {
+						logger.warn("Control channel: '" + truncated(line) + "' before a hello; closing it");
 						break;
 					}
+					pid = message.path("pid").asLong();
+					int index = message.path("index").asInt(-1);
+					long hello = pid;
+					submit(() -> onHello(channel, index, hello));
 					continue;
 				}
-				Worker worker = slotOf(pid);
-				if (worker == null) {
-					continue;
-				}
-				worker.heard();
-				if (event.equals(ControlProtocol.LISTENING)) {
-					onListening(worker);
-				}
-				else if (event.equals(ControlProtocol.READY)) {
-					worker.state(Worker.State.READY);
-					logger.info("Standby worker ready (pid " + pid + ")");
-				}
-				else if (message.has(ControlProtocol.ID)) {
-					worker.answered(message);
-				}
+				long from = pid;
+				String said = line;
+				submit(() -> onMessage(from, message, said));
 			}
 		}
-		catch (IOException | RuntimeException ex) {
+		catch (IOException ex) {
 			logger.debug("Control channel of pid " + pid + " failed", ex);
 		}
+		long from = pid;
+		submit(() -> onChannelClosed(channel, from));
+	}
+
+	private static String truncated(String line) {
+		return (line.length() <= LOGGED_LINE_CHARS) ? line : line.substring(0, LOGGED_LINE_CHARS) + "...";
+	}
+
+	private void onHello(ControlChannel channel, int index, long pid) {
+		Worker slot = (index == 0) ? this.standby
+				: (index >= 1 && index <= this.workers.size()) ? this.workers.get(index - 1) : null;
+		if (slot != null && slot.attach(channel, pid)) {
+			slot.heard();
+			return;
+		}
+		logger.warn("Control socket: ignoring a hello from pid " + pid + " as worker " + index
+				+ ", which is not a process this supervisor started");
+		channel.close();
+	}
+
+	private void onMessage(long pid, JsonNode message, String line) {
+		Worker worker = slotOf(pid);
+		if (worker == null) {
+			return;
+		}
+		worker.heard();
+		String event = message.path(ControlProtocol.EVENT).asString("");
+		if (event.equals(ControlProtocol.LISTENING) && worker != this.standby) {
+			onListening(worker);
+		}
+		else if (event.equals(ControlProtocol.READY) && worker == this.standby) {
+			onReady(pid);
+		}
+		else if (event.isEmpty() && message.has(ControlProtocol.ID)) {
+			worker.answered(message);
+		}
+		else {
+			logger.warn("Control channel of " + worker.name() + " (pid " + pid + "): an unknown message '"
+					+ truncated(line) + "'");
+		}
+	}
+
+	private void onChannelClosed(ControlChannel channel, long pid) {
 		Worker worker = slotOf(pid);
 		if (worker != null) {
 			worker.detach(channel);
@@ -289,33 +411,29 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 	}
 
-	/** @return the pid of the process that said hello, or -1 when it is none of ours */
-	private long hello(ControlChannel channel, JsonNode hello) {
-		int index = hello.path("index").asInt(-1);
-		long pid = hello.path("pid").asLong();
-		Worker slot = (index == 0) ? this.standby
-				: (index >= 1 && index <= this.workers.size()) ? this.workers.get(index - 1) : null;
-		if (slot != null && slot.attach(channel, pid)) {
-			return pid;
-		}
-		logger.warn("Control socket: ignoring a hello from pid " + pid + " as worker " + index
-				+ ", which is not a process this supervisor started");
-		return -1;
-	}
-
 	/** The slot whose current process is {@code pid}, if any. */
 	private @Nullable Worker slotOf(long pid) {
-		for (Worker worker : this.workers) {
+		for (Worker worker : everySlot()) {
 			Process process = worker.process();
 			if (process != null && process.pid() == pid) {
 				return worker;
 			}
 		}
-		Process standbyProcess = this.standby.process();
-		return (standbyProcess != null && standbyProcess.pid() == pid) ? this.standby : null;
+		return null;
+	}
+
+	private void onReady(long pid) {
+		if (this.standby.state() != WorkerState.STARTING) {
+			return;
+		}
+		this.standby.to(WorkerState.READY);
+		logger.info("Standby worker ready (pid " + pid + ")");
 	}
 
 	private void onListening(Worker worker) {
+		if (worker.state() != WorkerState.STARTING) {
+			return;
+		}
 		worker.listening();
 		Process process = worker.process();
 		Instant exited = worker.lastExit();
@@ -324,13 +442,13 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 					+ ((process != null) ? process.pid() : "?") + "), "
 					+ Duration.between(exited, Instant.now()).toMillis() + " ms after its previous process exited");
 		}
-		if (!this.allListening.isDone()
-				&& this.workers.stream().allMatch((each) -> each.state() == Worker.State.LISTENING)) {
+		if (!this.started.isDone()
+				&& this.workers.stream().allMatch((each) -> each.state() == WorkerState.LISTENING)) {
 			this.since = Instant.now();
 			logger.info("Echo server listening on " + this.properties.address() + ":" + this.port + " with "
 					+ this.workers.size() + " worker processes (mode=" + this.properties.mode().value() + ", io="
 					+ this.properties.io().value() + ", framing=" + this.properties.framing().value() + ")");
-			this.allListening.complete(null);
+			this.started.complete(true);
 		}
 	}
 
@@ -340,81 +458,170 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 			return;
 		}
 		WorkerOutput output = worker.output();
-		Worker.State state = worker.state();
-		if (!worker.exited(process)) {
-			return;
-		}
-		if (output != null) {
-			output.awaitEnd(2_000);
-		}
+		WorkerState state = worker.state();
+		String killedFor = worker.killedFor();
+		worker.exited(process);
 		String status = ExitStatus.describe(process.exitValue());
 		String reason = (output != null) ? output.reason() : null;
 		if (this.stopping) {
-			worker.state(Worker.State.STOPPED);
+			worker.to(WorkerState.STOPPED);
+			this.exitStatuses.put(worker, String.valueOf(process.exitValue()));
+			stoppedIfDone();
 			return;
 		}
-		if (worker == this.standby) {
-			onStandbyExit(process, status, reason);
+		if (!this.started.isDone() && worker != this.standby) {
+			worker.to(WorkerState.STOPPED);
+			this.started.completeExceptionally(
+					new WorkerStartException(worker.index(), (killedFor != null) ? killedFor : status, reason));
 			return;
 		}
-		if (!this.allListening.isDone()) {
-			this.allListening.completeExceptionally(new WorkerStartException(worker.index(), status, reason));
-			return;
+		if (state == WorkerState.STARTING && killedFor != null) {
+			reason = killedFor + ((reason != null) ? "; " + reason : "");
 		}
-		String what = "Worker " + worker.index() + " (pid " + process.pid() + ") "
-				+ ((state == Worker.State.LISTENING) ? "exited" : "failed to start") + " with " + status
-				+ ((reason != null) ? ": " + reason : "");
-		int deaths = worker.died(DEATH_WINDOW);
-		if (deaths >= MAX_DEATHS) {
-			worker.fail("worker " + worker.index() + " died " + deaths + " times within " + DEATH_WINDOW.toSeconds()
-					+ " s; the last time with " + status + ((reason != null) ? ": " + reason : ""));
-			logger.error(what + "; it died " + deaths + " times within " + DEATH_WINDOW.toSeconds()
-					+ " s, so it is not restarted again");
-			return;
-		}
-		Duration delay = backoff(deaths);
-		worker.state(Worker.State.RESTARTING);
-		logger.warn(what + "; replacing it" + (delay.isZero() ? "" : " in " + delay.toMillis() + " ms"));
-		this.scheduler.schedule(() -> replace(worker), delay.toMillis(), TimeUnit.MILLISECONDS);
-	}
-
-	/** The standby died before it was needed: start another, unless it keeps dying. */
-	private void onStandbyExit(Process process, String status, @Nullable String reason) {
-		String what = "Standby worker (pid " + process.pid() + ") exited with " + status
-				+ ((reason != null) ? ": " + reason : "");
-		int deaths = this.standby.died(DEATH_WINDOW);
-		if (deaths >= MAX_DEATHS) {
-			this.standby.fail("standby died " + deaths + " times within " + DEATH_WINDOW.toSeconds() + " s");
-			logger.error(what + "; it died " + deaths + " times within " + DEATH_WINDOW.toSeconds()
-					+ " s, so workers that die are replaced by new processes from now on");
-			return;
-		}
-		Duration delay = backoff(deaths);
-		logger.warn(what + "; starting another" + (delay.isZero() ? "" : " in " + delay.toMillis() + " ms"));
-		this.scheduler.schedule(this::launchStandby, delay.toMillis(), TimeUnit.MILLISECONDS);
-	}
-
-	/** At once after a first death in the window, then 200 ms, doubling: 400 ms, 800 ms... */
-	static Duration backoff(int deaths) {
-		return (deaths <= 1) ? Duration.ZERO : FIRST_BACKOFF.multipliedBy(1L << Math.min(deaths - 2, 10));
-	}
-
-	/** Refresh each listening worker's figures for the meters, and kill any that has stopped answering. */
-	private void poll() {
-		for (Worker worker : this.workers) {
-			if (worker.state() == Worker.State.LISTENING) {
-				Process process = worker.process();
-				if (process != null && worker.silence().compareTo(UNRESPONSIVE_AFTER) > 0) {
-					logger.warn("Worker " + worker.index() + " (pid " + process.pid() + ") has not answered for "
-							+ worker.silence().toSeconds() + " s (stopped or hung); killing it");
-					process.destroyForcibly();
-					continue;
-				}
-				worker.ask(ControlProtocol.request(ControlProtocol.DESCRIBE), ANSWER_TIMEOUT)
-					.thenAccept((result) -> worker.last(ControlProtocol.JSON.treeToValue(result, EchoDescriptor.class)));
-				worker.ask(ControlProtocol.request(ControlProtocol.COUNTERS), ANSWER_TIMEOUT)
-					.thenAccept((result) -> worker.counters(ControlProtocol.JSON.treeToValue(result, WorkerCounters.class)));
+		String what = worker.name() + " (pid " + process.pid() + ") "
+				+ ((state == WorkerState.LISTENING || state == WorkerState.READY) ? "exited" : "failed to start")
+				+ " with " + status + ((reason != null) ? ": " + reason : "");
+		int deaths = worker.died();
+		if (RestartPolicy.givesUp(deaths)) {
+			String window = RestartPolicy.DEATH_WINDOW.toSeconds() + " s";
+			if (worker == this.standby) {
+				worker.fail("standby died " + deaths + " times within " + window);
+				logger.error(what + "; it died " + deaths + " times within " + window
+						+ ", so workers that die are replaced by new processes from now on");
 			}
+			else {
+				worker.fail("worker " + worker.index() + " died " + deaths + " times within " + window
+						+ "; the last time with " + status + ((reason != null) ? ": " + reason : ""));
+				logger.error(what + "; it died " + deaths + " times within " + window + ", so it is not restarted again");
+			}
+			return;
+		}
+		Duration delay = RestartPolicy.backoff(deaths);
+		worker.to(WorkerState.RESTARTING);
+		String after = delay.isZero() ? "" : " in " + delay.toMillis() + " ms";
+		if (worker == this.standby) {
+			logger.warn(what + "; starting another" + after);
+			schedule(this::launchStandby, delay);
+		}
+		else {
+			logger.warn(what + "; replacing it" + after);
+			schedule(() -> replace(worker), delay);
+		}
+	}
+
+	/**
+	 * Refresh each listening worker's figures for the meters, ask the standby whether it lives,
+	 * and kill any process that has stopped answering.
+	 */
+	private void poll() {
+		if (this.stopping) {
+			return;
+		}
+		for (Worker worker : everySlot()) {
+			Process process = worker.process();
+			if (process == null || !worker.state().answers()) {
+				continue;
+			}
+			if (worker.silence().compareTo(UNRESPONSIVE_AFTER) > 0) {
+				logger.warn(worker.name() + " (pid " + process.pid() + ") has not answered for "
+						+ worker.silence().toSeconds() + " s (stopped or hung); killing it");
+				worker.kill("not answering");
+				continue;
+			}
+			if (worker == this.standby) {
+				worker.ask(ControlProtocol.request(ControlProtocol.PING), ANSWER_TIMEOUT);
+				continue;
+			}
+			worker.ask(ControlProtocol.request(ControlProtocol.DESCRIBE), ANSWER_TIMEOUT)
+				.thenAccept((result) -> worker.last(ControlProtocol.JSON.treeToValue(result, EchoDescriptor.class)));
+			worker.ask(ControlProtocol.request(ControlProtocol.COUNTERS), ANSWER_TIMEOUT)
+				.thenAccept((result) -> worker.counters(ControlProtocol.JSON.treeToValue(result, WorkerCounters.class)));
+		}
+	}
+
+	/**
+	 * Stop every process: with SIGTERM, so that each drains ({@code graceful}), or at once with
+	 * SIGKILL (a failed start). Whatever is under way (a start, a back-off, a promotion) ends here:
+	 * every process in a slot now is in this stop, and no new one is started.
+	 */
+	private void beginStop(boolean graceful) {
+		if (this.stopping) {
+			return;
+		}
+		this.stopping = true;
+		this.graceful = graceful;
+		this.stopBegan = System.nanoTime();
+		this.started.complete(false);
+		int draining = 0;
+		for (Worker worker : everySlot()) {
+			Process process = worker.process();
+			if (process != null) {
+				worker.to(WorkerState.STOPPING);
+				this.exitStatuses.put(worker, "still running");
+				if (graceful) {
+					// SIGTERM: the worker drains as a single process does. Through its handle, because
+					// Process.destroy() also closes the pipe of its output, and its drain lines would be lost.
+					process.toHandle().destroy();
+				}
+				else {
+					process.destroyForcibly();
+				}
+				draining += (worker != this.standby) ? 1 : 0;
+			}
+			else if (worker.state() != WorkerState.FAILED) {
+				worker.to(WorkerState.STOPPED);
+			}
+		}
+		if (graceful) {
+			logger.info("Stopping " + draining + " worker processes" + standbyNamed()
+					+ "; each drains its connections within " + this.properties.shutdownTimeout().toMillis() + " ms");
+		}
+		schedule(this::stopDeadline, this.properties.shutdownTimeout().plus(EXIT_GRACE));
+		stoppedIfDone();
+	}
+
+	private String standbyNamed() {
+		return this.exitStatuses.containsKey(this.standby) ? " and the standby" : "";
+	}
+
+	private void stopDeadline() {
+		for (Worker worker : everySlot()) {
+			Process process = worker.process();
+			if (worker.state() == WorkerState.STOPPING && process != null) {
+				logger.warn(worker.name() + " (pid " + process.pid() + ") did not exit in time; killing it");
+				process.destroyForcibly();
+			}
+		}
+	}
+
+	private void stoppedIfDone() {
+		if (this.stopped.isDone() || everySlot().stream().anyMatch((worker) -> worker.state() == WorkerState.STOPPING)) {
+			return;
+		}
+		if (this.graceful) {
+			long workers = this.exitStatuses.keySet().stream().filter((worker) -> worker != this.standby).count();
+			String statuses = this.exitStatuses.entrySet()
+				.stream()
+				.map((entry) -> name(entry.getKey()) + ": " + entry.getValue())
+				.collect(Collectors.joining(", "));
+			// The workers' last lines (their drain) come before these: each exit waited for them.
+			logger.info("Stopped " + workers + " worker processes" + standbyNamed() + " in "
+					+ (System.nanoTime() - this.stopBegan) / 1_000_000 + " ms (exit status " + statuses + ")");
+		}
+		this.stopped.complete(null);
+	}
+
+	/** Wait (bounded) until the stop has ended: every process exited, or killed at its deadline. */
+	private void awaitStopped() {
+		try {
+			this.stopped.get(this.properties.shutdownTimeout().plus(EXIT_GRACE).plus(EXIT_GRACE).toMillis(),
+					TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			logger.warn("The workers did not all exit in time: " + ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
@@ -424,63 +631,27 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 			return;
 		}
 		this.running = false;
-		this.stopping = true;
-		long started = System.nanoTime();
 		AvailabilityChangeEvent.publish(this.publisher, this, ReadinessState.REFUSING_TRAFFIC);
-		Map<Worker, Process> draining = new LinkedHashMap<>();
-		for (Worker worker : everySlot()) {
-			Process process = worker.process();
-			if (process != null) {
-				worker.state(Worker.State.STOPPING);
-				draining.put(worker, process);
-				// SIGTERM: the worker drains as a single process does. Through its handle, because
-				// Process.destroy() also closes the pipe of its output, and its drain lines would be lost.
-				process.toHandle().destroy();
-			}
-		}
-		long workers = draining.keySet().stream().filter((worker) -> worker != this.standby).count();
-		String standby = draining.containsKey(this.standby) ? " and the standby" : "";
-		logger.info("Stopping " + workers + " worker processes" + standby + "; each drains its connections within "
-				+ this.properties.shutdownTimeout().toMillis() + " ms");
-		long deadline = started + this.properties.shutdownTimeout().plus(EXIT_GRACE).toNanos();
-		String statuses = draining.entrySet()
-			.stream()
-			.map((entry) -> name(entry.getKey()) + ": " + awaitExit(entry.getKey(), entry.getValue(), deadline))
-			.collect(Collectors.joining(", "));
-		// The workers' last lines (their drain) come before the supervisor's own last ones.
-		draining.keySet().forEach((worker) -> {
-			WorkerOutput output = worker.output();
-			if (output != null) {
-				output.awaitEnd(2_000);
-			}
-		});
-		logger.info("Stopped " + workers + " worker processes" + standby + " in " + (System.nanoTime() - started) / 1_000_000 + " ms (exit status " + statuses + ")");
-	}
-
-	private static String awaitExit(Worker worker, Process process, long deadline) {
-		try {
-			if (!process.waitFor(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)) {
-				logger.warn("Worker " + name(worker) + " (pid " + process.pid() + ") did not exit in time; killing it");
-				process.destroyForcibly().waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-			}
-			return String.valueOf(process.exitValue());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			process.destroyForcibly();
-			return "killed";
-		}
-		catch (IllegalThreadStateException ex) {
-			return "still running";
-		}
+		submit(() -> beginStop(true));
+		awaitStopped();
 	}
 
 	/** Whatever happened before: no worker outlives the supervisor's context. */
 	@Override
 	public void destroy() {
-		this.stopping = true;
-		killAll();
-		this.scheduler.shutdownNow();
+		for (Worker worker : everySlot()) {
+			Process process = worker.process();
+			if (process != null && process.isAlive()) {
+				process.destroyForcibly();
+				try {
+					process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+		}
+		this.owner.shutdownNow();
 		ControlServer control = this.control;
 		if (control != null) {
 			control.close();
@@ -495,29 +666,6 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 
 	private static String name(Worker worker) {
 		return (worker.index() == 0) ? "standby" : String.valueOf(worker.index());
-	}
-
-	private void killAll() {
-		for (Worker worker : everySlot()) {
-			Process process = worker.process();
-			if (process != null && process.isAlive()) {
-				process.destroyForcibly();
-				try {
-					process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-			}
-		}
-	}
-
-	private int firstNotListening() {
-		return this.workers.stream()
-			.filter((worker) -> worker.state() != Worker.State.LISTENING)
-			.mapToInt(Worker::index)
-			.findFirst()
-			.orElse(1);
 	}
 
 	@Override
@@ -539,7 +687,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		return this.properties;
 	}
 
-	/** The standby's state: {@code ready}, {@code starting}, {@code failed}, or {@code off}. */
+	/** The standby's state: a {@link WorkerState} value, or {@code off}. */
 	String standbyState() {
 		return this.properties.standbyProcess() ? this.standby.state().value() : "off";
 	}
