@@ -5,9 +5,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -15,7 +13,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import org.apache.commons.logging.Log;
@@ -96,8 +93,6 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	/** How long a process's last lines may take to arrive after it exited. */
 	private static final Duration OUTPUT_GRACE = Duration.ofSeconds(2);
 
-	private static final int LOGGED_LINE_CHARS = 200;
-
 	private static final Log logger = LogFactory.getLog(Supervisor.class);
 
 	private final EchoProperties properties;
@@ -136,13 +131,8 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 
 	private @Nullable WorkerLauncher launcher;
 
-	private boolean stopping;
-
-	private boolean graceful;
-
-	private long stopBegan;
-
-	private final Map<Worker, String> exitStatuses = new LinkedHashMap<>();
+	/** The stop, once it has begun: from then on, no process is started. */
+	private @Nullable Drain drain;
 
 	public Supervisor(EchoProperties properties, String[] arguments, ApplicationEventPublisher publisher) {
 		this.properties = properties;
@@ -162,7 +152,24 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		this.port = SharedPort.settle(this.properties);
 		ControlServer control;
 		try {
-			control = ControlServer.open(this::read);
+			control = ControlServer.open(new ControlReader(new ControlReader.Events() {
+
+				@Override
+				public void hello(ControlChannel channel, int index, long pid) {
+					submit(() -> onHello(channel, index, pid));
+				}
+
+				@Override
+				public void message(long pid, JsonNode message, String line) {
+					submit(() -> onMessage(pid, message, line));
+				}
+
+				@Override
+				public void closed(ControlChannel channel, long pid) {
+					submit(() -> onChannelClosed(channel, pid));
+				}
+
+			}));
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot open the supervisor's control socket: " + ex.getMessage(), ex);
@@ -198,8 +205,9 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		submit(() -> {
 			// Only now: a standby starting beside the workers would slow every worker's start.
 			launchStandby();
-			this.owner.scheduleWithFixedDelay(this::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(),
-					TimeUnit.MILLISECONDS);
+			// Through submit(): a poll that failed would otherwise end the repetition without a word.
+			this.owner.scheduleWithFixedDelay(() -> submit(this::poll), POLL_INTERVAL.toMillis(),
+					POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
 		});
 		this.running = true;
 	}
@@ -221,6 +229,11 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 	}
 
+	/** Whether the stop has begun: no process is started any more. */
+	private boolean stopping() {
+		return this.drain != null;
+	}
+
 	/** Run {@code event} on the owner thread after {@code delay}. */
 	private void schedule(Runnable event, Duration delay) {
 		try {
@@ -233,7 +246,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 
 	private void launch(Worker worker) {
 		WorkerLauncher launcher = this.launcher;
-		if (this.stopping || launcher == null) {
+		if (stopping() || launcher == null) {
 			return;
 		}
 		Process process;
@@ -269,7 +282,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	}
 
 	private void startDeadline(Worker worker, Process process, Duration deadline) {
-		if (worker.process() != process || worker.state() != WorkerState.STARTING || this.stopping) {
+		if (worker.process() != process || worker.state() != WorkerState.STARTING || stopping()) {
 			return;
 		}
 		String what = ((worker == this.standby) ? "not ready" : "not listening") + " after " + deadline.toSeconds()
@@ -279,7 +292,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	}
 
 	private void launchStandby() {
-		if (this.properties.standbyProcess() && !this.stopping && this.standby.process() == null
+		if (this.properties.standbyProcess() && !stopping() && this.standby.process() == null
 				&& this.standby.state() != WorkerState.FAILED) {
 			launch(this.standby);
 		}
@@ -290,7 +303,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	 * only has to bind), else a new process.
 	 */
 	private void replace(Worker worker) {
-		if (this.stopping || worker.state() != WorkerState.RESTARTING) {
+		if (stopping() || worker.state() != WorkerState.RESTARTING) {
 			return;
 		}
 		Process standbyProcess = this.standby.process();
@@ -320,51 +333,6 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 		schedule(() -> startDeadline(worker, taken, PROMOTION_TIMEOUT), PROMOTION_TIMEOUT);
 		launchStandby();
-	}
-
-	/**
-	 * Reads what one worker process says on the control channel, on the channel's own thread,
-	 * until the channel closes: it only parses lines, and hands each message to the owner thread.
-	 */
-	private void read(ControlChannel channel) {
-		long pid = -1;
-		try {
-			String line;
-			while ((line = channel.readLine()) != null) {
-				JsonNode message;
-				try {
-					message = ControlProtocol.JSON.readTree(line);
-				}
-				catch (RuntimeException ex) {
-					logger.warn("Control channel of pid " + pid + ": unreadable line '" + truncated(line) + "'");
-					continue;
-				}
-				if (pid < 0) {
-					if (!message.path(ControlProtocol.EVENT).asString("").equals(ControlProtocol.HELLO)
-							|| !message.path("pid").isNumber()) {
-						logger.warn("Control channel: '" + truncated(line) + "' before a hello; closing it");
-						break;
-					}
-					pid = message.path("pid").asLong();
-					int index = message.path("index").asInt(-1);
-					long hello = pid;
-					submit(() -> onHello(channel, index, hello));
-					continue;
-				}
-				long from = pid;
-				String said = line;
-				submit(() -> onMessage(from, message, said));
-			}
-		}
-		catch (IOException ex) {
-			logger.debug("Control channel of pid " + pid + " failed", ex);
-		}
-		long from = pid;
-		submit(() -> onChannelClosed(channel, from));
-	}
-
-	private static String truncated(String line) {
-		return (line.length() <= LOGGED_LINE_CHARS) ? line : line.substring(0, LOGGED_LINE_CHARS) + "...";
 	}
 
 	private void onHello(ControlChannel channel, int index, long pid) {
@@ -397,7 +365,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 		else {
 			logger.warn("Control channel of " + worker.name() + " (pid " + pid + "): an unknown message '"
-					+ truncated(line) + "'");
+					+ ControlReader.truncated(line) + "'");
 		}
 	}
 
@@ -463,10 +431,11 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		worker.exited(process);
 		String status = ExitStatus.describe(process.exitValue());
 		String reason = (output != null) ? output.reason() : null;
-		if (this.stopping) {
+		Drain drain = this.drain;
+		if (drain != null) {
 			worker.to(WorkerState.STOPPED);
-			this.exitStatuses.put(worker, String.valueOf(process.exitValue()));
-			stoppedIfDone();
+			drain.exited(worker, process.exitValue());
+			stoppedIfDone(drain);
 			return;
 		}
 		if (!this.started.isDone() && worker != this.standby) {
@@ -514,7 +483,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	 * and kill any process that has stopped answering.
 	 */
 	private void poll() {
-		if (this.stopping) {
+		if (stopping()) {
 			return;
 		}
 		for (Worker worker : everySlot()) {
@@ -545,19 +514,17 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 	 * every process in a slot now is in this stop, and no new one is started.
 	 */
 	private void beginStop(boolean graceful) {
-		if (this.stopping) {
+		if (stopping()) {
 			return;
 		}
-		this.stopping = true;
-		this.graceful = graceful;
-		this.stopBegan = System.nanoTime();
+		Drain drain = new Drain(graceful);
+		this.drain = drain;
 		this.started.complete(false);
-		int draining = 0;
 		for (Worker worker : everySlot()) {
 			Process process = worker.process();
 			if (process != null) {
 				worker.to(WorkerState.STOPPING);
-				this.exitStatuses.put(worker, "still running");
+				drain.draining(worker);
 				if (graceful) {
 					// SIGTERM: the worker drains as a single process does. Through its handle, because
 					// Process.destroy() also closes the pipe of its output, and its drain lines would be lost.
@@ -566,22 +533,14 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 				else {
 					process.destroyForcibly();
 				}
-				draining += (worker != this.standby) ? 1 : 0;
 			}
 			else if (worker.state() != WorkerState.FAILED) {
 				worker.to(WorkerState.STOPPED);
 			}
 		}
-		if (graceful) {
-			logger.info("Stopping " + draining + " worker processes" + standbyNamed()
-					+ "; each drains its connections within " + this.properties.shutdownTimeout().toMillis() + " ms");
-		}
+		drain.logBegun(this.properties.shutdownTimeout());
 		schedule(this::stopDeadline, this.properties.shutdownTimeout().plus(EXIT_GRACE));
-		stoppedIfDone();
-	}
-
-	private String standbyNamed() {
-		return this.exitStatuses.containsKey(this.standby) ? " and the standby" : "";
+		stoppedIfDone(drain);
 	}
 
 	private void stopDeadline() {
@@ -594,20 +553,11 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 	}
 
-	private void stoppedIfDone() {
+	private void stoppedIfDone(Drain drain) {
 		if (this.stopped.isDone() || everySlot().stream().anyMatch((worker) -> worker.state() == WorkerState.STOPPING)) {
 			return;
 		}
-		if (this.graceful) {
-			long workers = this.exitStatuses.keySet().stream().filter((worker) -> worker != this.standby).count();
-			String statuses = this.exitStatuses.entrySet()
-				.stream()
-				.map((entry) -> name(entry.getKey()) + ": " + entry.getValue())
-				.collect(Collectors.joining(", "));
-			// The workers' last lines (their drain) come before these: each exit waited for them.
-			logger.info("Stopped " + workers + " worker processes" + standbyNamed() + " in "
-					+ (System.nanoTime() - this.stopBegan) / 1_000_000 + " ms (exit status " + statuses + ")");
-		}
+		drain.logEnded();
 		this.stopped.complete(null);
 	}
 
@@ -662,10 +612,6 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		List<Worker> slots = new ArrayList<>(this.workers);
 		slots.add(this.standby);
 		return slots;
-	}
-
-	private static String name(Worker worker) {
-		return (worker.index() == 0) ? "standby" : String.valueOf(worker.index());
 	}
 
 	@Override
