@@ -18,8 +18,10 @@ import org.jspecify.annotations.Nullable;
  * @param restarts how many times it was restarted
  * @param connections its open connections
  * @param lines the lines it echoed
+ * @param unresponsive whether its process was asked and did not answer within a second (stopped
+ * or hung): its figures are null and left out of the sums
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record ProcessDescriptor(int index, @Nullable Long pid, String state, @Nullable Instant started, int restarts,
-		@Nullable Integer connections, @Nullable Long lines) {
+		@Nullable Integer connections, @Nullable Long lines, boolean unresponsive) {
 }

@@ -10,7 +10,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code {"event":"listening","port":7007}} once its listener is up; the standby (index 0) says
  * {@code {"event":"ready"}} instead, once it could listen at once;</li>
  * <li>supervisor to worker: {@code {"id":1,"op":"describe"}}, {@code {"id":2,"op":"connections"}},
- * {@code {"id":5,"op":"counters"}} (its {@link WorkerCounters}),
+ * {@code {"id":5,"op":"counters"}} (its {@link WorkerCounters}), {@code {"id":6,"op":"ping"}}
+ * (answered {@code true}: it lives),
  * {@code {"id":3,"op":"close","connection":"..."}}, and to the standby
  * {@code {"id":4,"op":"listen","index":2,"start":1}};</li>
  * <li>worker's answer: {@code {"id":1,"result":...}} (the endpoint's own JSON for {@code describe}
@@ -43,6 +44,8 @@ final class ControlProtocol {
 	static final String COUNTERS = "counters";
 
 	static final String CLOSE = "close";
+
+	static final String PING = "ping";
 
 	static final String CONNECTION = "connection";
 

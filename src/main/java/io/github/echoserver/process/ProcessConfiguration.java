@@ -9,7 +9,6 @@ import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.server.EchoServerLifecycle;
 import io.github.echoserver.server.ServerStatus;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -58,14 +57,12 @@ class ProcessConfiguration {
 
 		@Bean
 		WorkerAgent workerAgent(Environment environment, EchoView view, ConnectionRegistry registry,
-				EchoServerLifecycle listener, ServerStatus status,
-				@Value("${" + WorkerAgent.FAIL_RESTARTED_WORKER + ":}") String failRestartedWorker) {
+				EchoServerLifecycle listener, ServerStatus status) {
 			WorkerIdentity identity = WorkerIdentity.of(environment);
 			if (identity == null) {
 				throw new IllegalStateException("A worker without a worker identity");
 			}
-			return new WorkerAgent(identity, view, () -> WorkerCounters.of(registry), listener, status,
-					failRestartedWorker);
+			return new WorkerAgent(identity, view, () -> WorkerCounters.of(registry), listener, status);
 		}
 
 	}

@@ -26,7 +26,7 @@ class SupervisorHealthIndicator extends AbstractHealthIndicator {
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
 		List<Worker> workers = this.supervisor.workers();
-		long listening = workers.stream().filter((worker) -> worker.state() == Worker.State.LISTENING).count();
+		long listening = workers.stream().filter((worker) -> worker.state() == WorkerState.LISTENING).count();
 		List<String> failures = workers.stream().map(Worker::failure).filter(Objects::nonNull).toList();
 		boolean up = this.supervisor.isRunning() && listening > 0 && failures.isEmpty();
 		EchoProperties properties = this.supervisor.properties();

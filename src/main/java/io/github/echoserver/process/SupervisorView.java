@@ -1,9 +1,12 @@
 package io.github.echoserver.process;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
@@ -23,7 +26,9 @@ import io.github.echoserver.server.PoolState;
  * and the answers are put together. Counts and totals are the sums of the workers that answered
  * (a worker that is restarting has no connections, and its figures start again from zero);
  * {@code processes} has one entry per worker; connections carry their worker's index; closing a
- * connection goes to the worker that has it.
+ * connection goes to the worker that has it. No worker holds the view up: one that does not
+ * answer within {@link Supervisor#ANSWER_TIMEOUT} (stopped, hung) is marked {@code unresponsive}
+ * in its entry and left out of the sums.
  */
 class SupervisorView implements EchoView {
 
@@ -36,12 +41,16 @@ class SupervisorView implements EchoView {
 	@Override
 	public EchoDescriptor describe() {
 		List<Worker> workers = this.supervisor.workers();
-		List<@Nullable EchoDescriptor> views = answers(workers, ControlProtocol.request(ControlProtocol.DESCRIBE),
-				(result) -> ControlProtocol.JSON.treeToValue(result, EchoDescriptor.class));
-		List<EchoDescriptor> answered = views.stream().filter((view) -> view != null).map((view) -> (EchoDescriptor) view).toList();
+		List<Answer<EchoDescriptor>> views = answers(workers, ControlProtocol.request(ControlProtocol.DESCRIBE),
+				(result) -> ControlProtocol.JSON.treeToValue(result, EchoDescriptor.class), Supervisor.ANSWER_TIMEOUT);
+		List<EchoDescriptor> answered = new ArrayList<>();
 		List<ProcessDescriptor> processes = new ArrayList<>();
 		for (int i = 0; i < workers.size(); i++) {
-			processes.add(workers.get(i).describe(views.get(i)));
+			Answer<EchoDescriptor> view = views.get(i);
+			if (view.value() != null) {
+				answered.add(view.value());
+			}
+			processes.add(workers.get(i).describe(view.value(), view.unresponsive()));
 		}
 		EchoProperties properties = this.supervisor.properties();
 		return new EchoDescriptor(properties.mode().value(), properties.io().value(), properties.framing().value(),
@@ -62,11 +71,13 @@ class SupervisorView implements EchoView {
 	@Override
 	public List<ConnectionDescriptor> connections() {
 		List<Worker> workers = this.supervisor.workers();
-		List<@Nullable List<ConnectionDescriptor>> lists = answers(workers, ControlProtocol.request(ControlProtocol.CONNECTIONS),
-				(result) -> List.of(ControlProtocol.JSON.treeToValue(result, ConnectionDescriptor[].class)));
+		List<Answer<List<ConnectionDescriptor>>> lists = answers(workers,
+				ControlProtocol.request(ControlProtocol.CONNECTIONS),
+				(result) -> List.of(ControlProtocol.JSON.treeToValue(result, ConnectionDescriptor[].class)),
+				Supervisor.LIST_TIMEOUT);
 		List<ConnectionDescriptor> all = new ArrayList<>();
 		for (int i = 0; i < workers.size(); i++) {
-			List<ConnectionDescriptor> list = lists.get(i);
+			List<ConnectionDescriptor> list = lists.get(i).value();
 			if (list != null) {
 				int index = workers.get(i).index();
 				list.forEach((connection) -> all.add(connection.inProcess(index)));
@@ -79,25 +90,29 @@ class SupervisorView implements EchoView {
 	@Override
 	public boolean close(String id) {
 		List<Worker> workers = this.supervisor.workers();
-		return answers(workers, ControlProtocol.request(ControlProtocol.CLOSE).put(ControlProtocol.CONNECTION, id), JsonNode::asBoolean)
+		return answers(workers, ControlProtocol.request(ControlProtocol.CLOSE).put(ControlProtocol.CONNECTION, id),
+				JsonNode::asBoolean, Supervisor.ANSWER_TIMEOUT)
 			.stream()
-			.anyMatch(Boolean.TRUE::equals);
+			.anyMatch((answer) -> Boolean.TRUE.equals(answer.value()));
 	}
 
 	/**
 	 * Ask every worker the same question at once.
-	 * @return each worker's answer in worker order; null for a worker that did not answer
+	 * @return each worker's answer in worker order
 	 */
-	private static <T> List<@Nullable T> answers(List<Worker> workers, ObjectNode question,
-			Function<JsonNode, T> reading) {
-		List<CompletableFuture<T>> asked = workers.stream()
-			.map((worker) -> worker.ask(question.deepCopy(), Supervisor.ANSWER_TIMEOUT).thenApply(reading))
+	private static <T> List<Answer<T>> answers(List<Worker> workers, ObjectNode question, Function<JsonNode, T> reading,
+			Duration timeout) {
+		List<CompletableFuture<Answer<T>>> asked = workers.stream()
+			.map((worker) -> worker.ask(question.deepCopy(), timeout)
+				.thenApply((result) -> new Answer<T>(reading.apply(result), false))
+				.exceptionally((failure) -> new Answer<T>(null, timedOut(failure))))
 			.toList();
-		List<@Nullable T> answers = new ArrayList<>();
-		for (CompletableFuture<T> answer : asked) {
-			answers.add(answer.exceptionally((failure) -> null).join());
-		}
-		return answers;
+		return asked.stream().map(CompletableFuture::join).toList();
+	}
+
+	private static boolean timedOut(Throwable failure) {
+		Throwable cause = (failure instanceof CompletionException) ? failure.getCause() : failure;
+		return cause instanceof TimeoutException;
 	}
 
 	private static long sum(List<EchoDescriptor> views, ToLongFunction<EchoDescriptor> figure) {
@@ -124,6 +139,14 @@ class SupervisorView implements EchoView {
 			}
 		}
 		return total;
+	}
+
+	/**
+	 * One worker's answer.
+	 * @param value what it said; null when it did not answer
+	 * @param unresponsive whether it was asked and said nothing in time
+	 */
+	private record Answer<T>(@Nullable T value, boolean unresponsive) {
 	}
 
 }

@@ -3,9 +3,6 @@ package io.github.echoserver.process;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,35 +17,13 @@ import io.github.echoserver.admin.EchoDescriptor;
 import io.github.echoserver.admin.ProcessDescriptor;
 
 /**
- * One worker of the supervisor: the slot numbered {@link #index()}, which outlives the processes
- * that fill it one after the other. It holds the current process, its control channel, its
- * state, and the deaths that decide whether it is restarted.
+ * One worker of the supervisor: the slot numbered {@link #index()} (0 for the standby), which
+ * outlives the processes that fill it one after the other. It holds the current process, its
+ * control channel, its {@link WorkerState}, and the deaths that decide whether it is restarted.
+ * Only the supervisor's own thread changes it; the admin view and the health component read it
+ * from theirs, and ask its process questions.
  */
 final class Worker {
-
-	/** What a worker is doing, as {@code GET /actuator/echo} shows it. */
-	enum State {
-
-		/** Its process runs and has not said that it listens yet. */
-		STARTING,
-		/** Its process listens and serves. */
-		LISTENING,
-		/** The standby's process is started and could listen at once. */
-		READY,
-		/** Its process died; a new one starts after the back-off. */
-		RESTARTING,
-		/** It died too often: no new process is started. */
-		FAILED,
-		/** The supervisor shuts down: its process drains. */
-		STOPPING,
-		/** No process, and none to come. */
-		STOPPED;
-
-		String value() {
-			return name().toLowerCase(Locale.ROOT);
-		}
-
-	}
 
 	private final int index;
 
@@ -56,23 +31,26 @@ final class Worker {
 
 	private final AtomicLong requestIds = new AtomicLong();
 
-	private final Deque<Instant> deaths = new ArrayDeque<>();
+	private final RestartPolicy restarts = new RestartPolicy();
 
-	private State state = State.STOPPED;
+	private volatile WorkerState state = WorkerState.STOPPED;
 
-	private @Nullable Process process;
+	private volatile @Nullable Process process;
 
-	private @Nullable WorkerOutput output;
+	private volatile @Nullable WorkerOutput output;
 
-	private @Nullable ControlChannel channel;
+	private volatile @Nullable ControlChannel channel;
 
-	private @Nullable Instant started;
+	private volatile @Nullable Instant started;
+
+	private volatile int starts;
+
+	private volatile @Nullable String failure;
 
 	private @Nullable Instant lastExit;
 
-	private int starts;
-
-	private @Nullable String failure;
+	/** Why the supervisor killed the current process, when it did. */
+	private @Nullable String killedFor;
 
 	private volatile @Nullable EchoDescriptor last;
 
@@ -89,48 +67,68 @@ final class Worker {
 		return this.index;
 	}
 
-	/** Record a new process in this slot. */
-	synchronized void started(Process process, WorkerOutput output) {
+	/** How the supervisor's lines name it: {@code Worker 2}, or {@code Standby worker}. */
+	String name() {
+		return (this.index == 0) ? "Standby worker" : "Worker " + this.index;
+	}
+
+	/** Record a new process in this slot: it is {@link WorkerState#STARTING}. */
+	void started(Process process, WorkerOutput output) {
+		this.state = this.state.to(WorkerState.STARTING);
 		this.process = process;
 		this.output = output;
 		this.started = Instant.now();
 		this.lastHeard = System.nanoTime();
-		this.state = State.STARTING;
+		this.killedFor = null;
 		this.starts++;
 	}
 
 	/** How many processes were started in this slot before the next one. */
-	synchronized int starts() {
+	int starts() {
 		return this.starts;
 	}
 
 	/** How many times this worker was restarted. */
-	synchronized int restarts() {
+	int restarts() {
 		return Math.max(this.starts - 1, 0);
 	}
 
-	synchronized @Nullable Process process() {
+	@Nullable Process process() {
 		return this.process;
 	}
 
-	synchronized @Nullable WorkerOutput output() {
+	@Nullable WorkerOutput output() {
 		return this.output;
 	}
 
-	synchronized State state() {
+	WorkerState state() {
 		return this.state;
 	}
 
-	synchronized void state(State state) {
-		this.state = state;
+	/** Move to {@code next}, as {@link WorkerState} allows. */
+	void to(WorkerState next) {
+		this.state = this.state.to(next);
 	}
 
-	synchronized @Nullable String failure() {
+	@Nullable String failure() {
 		return this.failure;
 	}
 
-	synchronized @Nullable Instant lastExit() {
+	@Nullable Instant lastExit() {
 		return this.lastExit;
+	}
+
+	@Nullable String killedFor() {
+		return this.killedFor;
+	}
+
+	/** Kill the current process for {@code reason}; its exit comes as any other. */
+	void kill(String reason) {
+		Process current = this.process;
+		if (current != null) {
+			this.killedFor = reason;
+			current.destroyForcibly();
+		}
 	}
 
 	/**
@@ -138,8 +136,9 @@ final class Worker {
 	 * @return false when {@code pid} is not this slot's current process (a late hello from a
 	 * process that has died since)
 	 */
-	synchronized boolean attach(ControlChannel channel, long pid) {
-		if (this.process == null || this.process.pid() != pid) {
+	boolean attach(ControlChannel channel, long pid) {
+		Process current = this.process;
+		if (current == null || current.pid() != pid) {
 			return false;
 		}
 		this.channel = channel;
@@ -148,10 +147,8 @@ final class Worker {
 
 	/** The process's channel closed: every question in flight fails. */
 	void detach(ControlChannel channel) {
-		synchronized (this) {
-			if (this.channel == channel) {
-				this.channel = null;
-			}
+		if (this.channel == channel) {
+			this.channel = null;
 		}
 		channel.close();
 		this.pending.values().forEach((answer) -> answer.completeExceptionally(new IOException("worker gone")));
@@ -160,38 +157,28 @@ final class Worker {
 
 	/**
 	 * Take the standby's process into this slot: it becomes this worker's next start.
-	 * @param standby the standby's slot, left empty
+	 * @param standby the standby's slot, left {@link WorkerState#STOPPED}
 	 * @return the process taken
 	 */
 	Process takeOver(Worker standby) {
-		Process taken;
-		WorkerOutput output;
-		ControlChannel channel;
-		synchronized (standby) {
-			taken = standby.process;
-			output = standby.output;
-			channel = standby.channel;
-			standby.process = null;
-			standby.output = null;
-			standby.channel = null;
-			standby.state = State.STOPPED;
-		}
+		Process taken = standby.process;
+		WorkerOutput output = standby.output;
 		if (taken == null || output == null) {
 			throw new IllegalStateException("The standby has no process");
 		}
-		synchronized (this) {
-			started(taken, output);
-			this.channel = channel;
-		}
+		ControlChannel channel = standby.channel;
+		standby.process = null;
+		standby.output = null;
+		standby.channel = null;
+		standby.to(WorkerState.STOPPED);
+		started(taken, output);
+		this.channel = channel;
 		return taken;
 	}
 
 	/** Tell the worker's process something that needs no answer. */
 	void tell(ObjectNode message) throws IOException {
-		ControlChannel current;
-		synchronized (this) {
-			current = this.channel;
-		}
+		ControlChannel current = this.channel;
 		if (current == null) {
 			throw new IOException("worker " + this.index + " is not connected");
 		}
@@ -209,10 +196,11 @@ final class Worker {
 	}
 
 	/** The process listens. */
-	synchronized void listening() {
-		this.state = State.LISTENING;
-		if (this.output != null) {
-			this.output.started();
+	void listening() {
+		to(WorkerState.LISTENING);
+		WorkerOutput current = this.output;
+		if (current != null) {
+			current.started();
 		}
 	}
 
@@ -221,17 +209,14 @@ final class Worker {
 	 * @return false when it was not this slot's current process
 	 */
 	boolean exited(Process exited) {
-		ControlChannel closing;
-		synchronized (this) {
-			if (this.process != exited) {
-				return false;
-			}
-			this.process = null;
-			this.lastExit = Instant.now();
-			this.last = null;
-			this.counters = WorkerCounters.NONE;
-			closing = this.channel;
+		if (this.process != exited) {
+			return false;
 		}
+		this.process = null;
+		this.lastExit = Instant.now();
+		this.last = null;
+		this.counters = WorkerCounters.NONE;
+		ControlChannel closing = this.channel;
 		if (closing != null) {
 			detach(closing);
 		}
@@ -240,36 +225,27 @@ final class Worker {
 
 	/**
 	 * Count a death.
-	 * @param window deaths older than this are forgotten
-	 * @return the deaths within the window, this one included
+	 * @return the deaths within {@link RestartPolicy#DEATH_WINDOW}, this one included
 	 */
-	synchronized int died(Duration window) {
-		Instant now = Instant.now();
-		this.deaths.addLast(now);
-		while (!this.deaths.isEmpty() && this.deaths.peekFirst().isBefore(now.minus(window))) {
-			this.deaths.removeFirst();
-		}
-		return this.deaths.size();
+	int died() {
+		return this.restarts.died();
 	}
 
 	/** Give up on this worker. */
-	synchronized void fail(String reason) {
-		this.state = State.FAILED;
+	void fail(String reason) {
+		to(WorkerState.FAILED);
 		this.failure = reason;
 	}
 
 	/**
-	 * Ask the worker's process something.
+	 * Ask the worker's process something; any thread may ask.
 	 * @param request the question ({@code id} is set here)
 	 * @param timeout how long the answer may take
 	 * @return the answer's {@code result}; fails when the worker has no channel, answers with an
-	 * error, or does not answer in time
+	 * error, or does not answer in time (with a {@link java.util.concurrent.TimeoutException})
 	 */
 	CompletableFuture<JsonNode> ask(ObjectNode request, Duration timeout) {
-		ControlChannel current;
-		synchronized (this) {
-			current = this.channel;
-		}
+		ControlChannel current = this.channel;
 		CompletableFuture<JsonNode> answer = new CompletableFuture<>();
 		if (current == null) {
 			answer.completeExceptionally(new IOException("worker " + this.index + " is not connected"));
@@ -322,13 +298,14 @@ final class Worker {
 	/**
 	 * This worker's entry of {@code GET /actuator/echo}.
 	 * @param view its process's own view, or null when it did not answer
+	 * @param unresponsive whether its process was asked and did not answer in time
 	 */
-	synchronized ProcessDescriptor describe(@Nullable EchoDescriptor view) {
+	ProcessDescriptor describe(@Nullable EchoDescriptor view, boolean unresponsive) {
 		Process current = this.process;
 		return new ProcessDescriptor(this.index, (current != null) ? current.pid() : null, this.state.value(),
 				(current != null) ? this.started : null, restarts(),
 				(view != null) ? view.connections().active() : null,
-				(view != null) ? view.traffic().linesEchoed() : null);
+				(view != null) ? view.traffic().linesEchoed() : null, unresponsive);
 	}
 
 }

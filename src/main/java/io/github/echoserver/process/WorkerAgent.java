@@ -16,6 +16,7 @@ import io.github.echoserver.config.WorkerIdentity;
 import io.github.echoserver.server.EchoServerLifecycle;
 import io.github.echoserver.server.ServerStatus;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -28,19 +29,13 @@ import org.springframework.context.SmartLifecycle;
  * kernel closes its end), and the worker exits through the normal shutdown, which drains its
  * connections and frees the port.
  */
-public class WorkerAgent implements SmartLifecycle {
+public class WorkerAgent implements SmartLifecycle, DisposableBean {
 
 	/** The exit status of a worker whose supervisor is gone. */
 	static final int SUPERVISOR_GONE_STATUS = 3;
 
 	/** The exit status of a standby whose listener could not start when it was told to listen. */
 	static final int LISTEN_FAILED_STATUS = 1;
-
-	/**
-	 * Test-only: the index of a worker that fails at every start after its first, so that a test
-	 * can drive a crash loop. Never set it in production.
-	 */
-	static final String FAIL_RESTARTED_WORKER = "echo.test.fail-restarted-worker";
 
 	private static final Log logger = LogFactory.getLog(WorkerAgent.class);
 
@@ -52,8 +47,6 @@ public class WorkerAgent implements SmartLifecycle {
 
 	private final ServerStatus status;
 
-	private final String failRestartedWorker;
-
 	private final ControlChannel channel;
 
 	private final Path controlSocket;
@@ -62,16 +55,17 @@ public class WorkerAgent implements SmartLifecycle {
 
 	private volatile boolean running;
 
+	/** Set once the context closes: the channel's end is then this worker's own doing. */
+	private volatile boolean closing;
+
 	WorkerAgent(WorkerIdentity identity, EchoView view, Supplier<WorkerCounters> counters,
-			EchoServerLifecycle listener, ServerStatus status, String failRestartedWorker) {
+			EchoServerLifecycle listener, ServerStatus status) {
 		this.view = view;
 		this.counters = counters;
 		this.listener = listener;
 		this.status = status;
-		this.failRestartedWorker = failRestartedWorker.trim();
 		this.index = identity.index();
 		this.controlSocket = identity.controlSocket();
-		failIfAsked(identity.index(), identity.start());
 		try {
 			this.channel = ControlChannel.connect(identity.controlSocket());
 			send(ControlProtocol.event(ControlProtocol.HELLO).put("index", identity.index()).put("pid", ProcessHandle.current().pid()));
@@ -82,16 +76,11 @@ public class WorkerAgent implements SmartLifecycle {
 		}
 		// Not a daemon: it keeps the worker's JVM alive for as long as the supervisor is there, even
 		// while nothing else runs (a web-less standby has no other thread that is not a daemon).
+		// It ends when the context closes (destroy()), so a context that fails to start, its
+		// listener's bind say, lets the JVM exit with its failure report for the supervisor to show.
 		Thread reader = new Thread(this::serve, "echo-control");
 		reader.setDaemon(false);
 		reader.start();
-	}
-
-	private void failIfAsked(int index, int start) {
-		if (start > 0 && index > 0 && String.valueOf(index).equals(this.failRestartedWorker)) {
-			throw new IllegalStateException("Worker " + index + " fails at start, as " + FAIL_RESTARTED_WORKER
-					+ " asks (start " + start + ")");
-		}
 	}
 
 	/**
@@ -134,17 +123,37 @@ public class WorkerAgent implements SmartLifecycle {
 		return EchoServerLifecycle.PHASE + 1;
 	}
 
+	/** The context closes (a stop, or a start that failed): the control thread ends, and lets the JVM exit. */
+	@Override
+	public void destroy() {
+		this.closing = true;
+		this.channel.close();
+	}
+
 	private void serve() {
 		try {
 			String line;
 			while ((line = this.channel.readLine()) != null) {
-				answer(ControlProtocol.JSON.readTree(line));
+				JsonNode request;
+				try {
+					request = ControlProtocol.JSON.readTree(line);
+				}
+				catch (RuntimeException ex) {
+					logger.warn("Worker " + this.index + ": unreadable line from the supervisor '"
+							+ ((line.length() > 200) ? line.substring(0, 200) + "..." : line) + "'");
+					continue;
+				}
+				answer(request);
 			}
 		}
 		catch (IOException | RuntimeException ex) {
-			logger.debug("Control channel failed", ex);
+			if (!this.closing) {
+				logger.debug("Control channel failed", ex);
+			}
 		}
-		supervisorGone();
+		if (!this.closing) {
+			supervisorGone();
+		}
 	}
 
 	private void answer(JsonNode request) throws IOException {
@@ -160,8 +169,9 @@ public class WorkerAgent implements SmartLifecycle {
 					ControlProtocol.JSON.valueToTree(this.counters.get()));
 			case ControlProtocol.CLOSE -> reply.put(ControlProtocol.RESULT,
 					this.view.close(request.path(ControlProtocol.CONNECTION).asString("")));
+			case ControlProtocol.PING -> reply.put(ControlProtocol.RESULT, true);
 			case ControlProtocol.LISTEN -> {
-				listen(request.path("index").asInt(), request.path("start").asInt());
+				listen(request.path("index").asInt());
 				reply.put(ControlProtocol.RESULT, true);
 			}
 			default -> reply.put(ControlProtocol.ERROR, "unknown op '" + op + "'");
@@ -170,12 +180,11 @@ public class WorkerAgent implements SmartLifecycle {
 	}
 
 	/** The standby becomes worker {@code index}: its listener starts, and the supervisor hears that it listens. */
-	private void listen(int index, int start) throws IOException {
+	private void listen(int index) throws IOException {
 		if (this.index != 0) {
 			return;
 		}
 		try {
-			failIfAsked(index, start);
 			this.index = index;
 			this.status.rename("Worker " + index);
 			this.listener.start();

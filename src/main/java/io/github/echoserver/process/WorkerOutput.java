@@ -10,8 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
@@ -40,7 +39,7 @@ final class WorkerOutput {
 
 	private final Deque<String> tail = new ArrayDeque<>();
 
-	private final CountDownLatch ended = new CountDownLatch(1);
+	private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
 	private volatile boolean keepStartup = true;
 
@@ -71,7 +70,7 @@ final class WorkerOutput {
 			// The worker is gone and its pipe with it.
 		}
 		finally {
-			this.ended.countDown();
+			this.ended.complete(null);
 		}
 	}
 
@@ -91,14 +90,9 @@ final class WorkerOutput {
 		this.startup.clear();
 	}
 
-	/** Wait (bounded) until the worker's last line has been copied. */
-	void awaitEnd(long millis) {
-		try {
-			this.ended.await(millis, TimeUnit.MILLISECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+	/** Completes once the worker's last line has been copied (its output closed). */
+	CompletableFuture<Void> end() {
+		return this.ended.copy();
 	}
 
 	/**

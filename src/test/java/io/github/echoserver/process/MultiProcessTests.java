@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 import io.github.echoserver.EchoServerApplication;
@@ -86,8 +87,11 @@ class MultiProcessTests {
 	/**
 	 * Three workers, NIO (its pool serves any number of connections): the clients spread over
 	 * them, the admin API adds them up and routes to them, a killed worker is replaced without
-	 * touching the others' clients, and SIGTERM drains them all. The order matters: the first
-	 * test counts from a fresh supervisor, the last one stops it.
+	 * touching the others' clients, and SIGTERM drains them all. The tests share one supervisor,
+	 * brought back to a known state before each (every worker listening, a ready standby, no
+	 * connection open; a fresh one if a test stopped it), and count from what it said before
+	 * them: none depends on another having run, or not. They run in the order below only so
+	 * that the one that stops the supervisor comes last and no second one is started.
 	 */
 	@Nested
 	@TestInstance(Lifecycle.PER_CLASS)
@@ -96,13 +100,28 @@ class MultiProcessTests {
 
 		private static final int WORKERS = 3;
 
-		private SupervisorProcess supervisor;
+		private @Nullable SupervisorProcess supervisor;
 
-		@BeforeAll
-		@Timeout(value = 200, unit = TimeUnit.SECONDS)
-		void startSupervisor() {
-			this.supervisor = SupervisorProcess.start(WORKERS, "echo.io=nio");
-			this.supervisor.awaitListening(LISTEN);
+		@BeforeEach
+		@Timeout(value = 300, unit = TimeUnit.SECONDS)
+		void settledSupervisor() {
+			if (this.supervisor != null && !this.supervisor.isAlive()) {
+				this.supervisor.close();
+				this.supervisor = null;
+			}
+			if (this.supervisor == null) {
+				this.supervisor = SupervisorProcess.start(WORKERS, "echo.io=nio");
+				this.supervisor.awaitListening(LISTEN);
+			}
+			SupervisorProcess settling = this.supervisor;
+			awaitAllListening(settling, WORKERS);
+			await().atMost(LISTEN).pollInterval(POLL).untilAsserted(() -> {
+				assertThat(settling.health().at("/components/echo/details/standby").asString()).isEqualTo("ready");
+				assertThat(settling.echo().at("/connections/active").asInt()).as("connections open").isZero();
+				assertThat(settling.children()).as("the supervisor's child processes: its workers and its standby")
+					.containsExactlyElementsOf(settling.expectedChildren())
+					.hasSize(WORKERS + 1);
+			});
 		}
 
 		@AfterAll
@@ -122,6 +141,7 @@ class MultiProcessTests {
 		@Order(1)
 		@Timeout(value = 120, unit = TimeUnit.SECONDS)
 		void clientsAreSpreadOverEveryWorkerAndEveryFigureIsTheSumOfTheWorkers() throws Exception {
+			JsonNode before = this.supervisor.echo();
 			try (EchoingClients clients = new EchoingClients(this.supervisor.tcpPort(), CLIENTS, 4)) {
 				clients.awaitReplies((client) -> true, 20, WAIT);
 				clients.finish(WAIT);
@@ -150,13 +170,13 @@ class MultiProcessTests {
 				JsonNode echo = this.supervisor.echo();
 				assertThat(echo.at("/listening/port").asInt()).isEqualTo(this.supervisor.tcpPort());
 				assertThat(echo.at("/connections/active").asInt()).isEqualTo(CLIENTS);
-				assertThat(echo.at("/connections/accepted").asLong()).isEqualTo(CLIENTS);
-				assertThat(echo.at("/connections/closed").asLong()).isZero();
-				assertThat(echo.at("/connections/rejected").asLong()).isZero();
-				assertThat(echo.at("/traffic/linesEchoed").asLong()).isEqualTo(lines);
-				assertThat(echo.at("/traffic/bytesIn").asLong())
+				assertThat(grown(before, echo, "/connections/accepted")).isEqualTo(CLIENTS);
+				assertThat(grown(before, echo, "/connections/closed")).isZero();
+				assertThat(grown(before, echo, "/connections/rejected")).isZero();
+				assertThat(grown(before, echo, "/traffic/linesEchoed")).isEqualTo(lines);
+				assertThat(grown(before, echo, "/traffic/bytesIn"))
 					.isEqualTo(outcomes.stream().mapToLong(Outcome::bytesSent).sum());
-				assertThat(echo.at("/traffic/bytesOut").asLong())
+				assertThat(grown(before, echo, "/traffic/bytesOut"))
 					.isEqualTo(outcomes.stream().mapToLong(Outcome::bytesReceived).sum());
 
 				JsonNode processes = echo.at("/processes");
@@ -170,11 +190,14 @@ class MultiProcessTests {
 						.filter((client) -> byPort.get(client.localPort()).at("/process").asInt() == k)
 						.mapToLong(Outcome::replies)
 						.sum();
+					JsonNode workerBefore = before.at("/processes").get(index - 1);
 					assertThat(worker.at("/index").asInt()).isEqualTo(index);
 					assertThat(worker.at("/state").asString()).as("%s", worker).isEqualTo("listening");
-					assertThat(worker.at("/restarts").asInt()).as("%s", worker).isZero();
+					assertThat(worker.at("/unresponsive").asBoolean()).as("%s", worker).isFalse();
+					assertThat(worker.at("/pid").asLong()).as("%s", worker).isEqualTo(workerBefore.at("/pid").asLong());
+					assertThat(grown(workerBefore, worker, "/restarts")).as("%s", worker).isZero();
 					assertThat(worker.at("/connections").asLong()).as("%s", worker).isEqualTo(perWorker.get(index));
-					assertThat(worker.at("/lines").asLong()).as("%s", worker).isEqualTo(workerLines);
+					assertThat(grown(workerBefore, worker, "/lines")).as("%s", worker).isEqualTo(workerLines);
 					activeSum += worker.at("/connections").asLong();
 					linesSum += worker.at("/lines").asLong();
 				}
@@ -264,6 +287,7 @@ class MultiProcessTests {
 		@Order(3)
 		@Timeout(value = 90, unit = TimeUnit.SECONDS)
 		void aWorkersErrorsAreCountedUnderItsProcessTag() {
+			String before = this.supervisor.prometheus();
 			int worker;
 			try (EchoClient client = EchoClient.connect(this.supervisor.tcpPort())) {
 				assertEchoes(client, "first");
@@ -276,10 +300,13 @@ class MultiProcessTests {
 				String scrape = this.supervisor.prometheus();
 				for (int index = 1; index <= WORKERS; index++) {
 					String process = "process=\"" + index + "\"";
-					assertThat(AdminApi.sample(scrape, "echo_errors_total", process + ",type=\"line-too-long\""))
+					String errors = process + ",type=\"line-too-long\"";
+					assertThat(AdminApi.sample(scrape, "echo_errors_total", errors) - AdminApi.sample(before, "echo_errors_total", errors))
 						.as("line-too-long errors of worker %d", index)
 						.isEqualTo((index == worker) ? 1.0 : 0.0);
-					assertThat(AdminApi.sample(scrape, "echo_connections_rejected_total", process + ",reason=\"too-many-connections\""))
+					String refusals = process + ",reason=\"too-many-connections\"";
+					assertThat(AdminApi.sample(scrape, "echo_connections_rejected_total", refusals)
+							- AdminApi.sample(before, "echo_connections_rejected_total", refusals))
 						.as("refusals of worker %d", index)
 						.isEqualTo(0.0);
 				}
@@ -297,7 +324,8 @@ class MultiProcessTests {
 		@Timeout(value = 300, unit = TimeUnit.SECONDS)
 		void killingOneWorkerEndsOnlyItsClientsAndANewProcessTakesItsPlace() throws Exception {
 			int victim = 2;
-			awaitAllListening(this.supervisor, WORKERS);
+			JsonNode processesBefore = this.supervisor.echo().at("/processes");
+			String scrapeBefore = this.supervisor.prometheus();
 			long killed = this.supervisor.workerPids().get(victim);
 			try (EchoingClients clients = new EchoingClients(this.supervisor.tcpPort(), CLIENTS, 4)) {
 				clients.awaitReplies((client) -> true, 10, WAIT);
@@ -356,13 +384,16 @@ class MultiProcessTests {
 
 			JsonNode processes = this.supervisor.echo().at("/processes");
 			for (int index = 1; index <= WORKERS; index++) {
-				assertThat(processes.get(index - 1).at("/restarts").asInt()).as("restarts of worker %d", index)
+				assertThat(grown(processesBefore.get(index - 1), processes.get(index - 1), "/restarts"))
+					.as("restarts of worker %d", index)
 					.isEqualTo((index == victim) ? 1 : 0);
 			}
 			await().atMost(WAIT).pollInterval(POLL).untilAsserted(() -> {
 				String scrape = this.supervisor.prometheus();
 				for (int index = 1; index <= WORKERS; index++) {
-					assertThat(AdminApi.sample(scrape, "echo_processes_restarts_total", "process=\"" + index + "\""))
+					String process = "process=\"" + index + "\"";
+					assertThat(AdminApi.sample(scrape, "echo_processes_restarts_total", process)
+							- AdminApi.sample(scrapeBefore, "echo_processes_restarts_total", process))
 						.as("echo_processes_restarts_total of worker %d", index)
 						.isEqualTo((index == victim) ? 1.0 : 0.0);
 				}
@@ -371,18 +402,50 @@ class MultiProcessTests {
 
 		/**
 		 * A worker stopped with SIGSTOP keeps its listening socket, and with it its share of new
-		 * connections, but answers nothing: the supervisor kills it once it has been silent for
+		 * connections, but answers nothing. Meanwhile {@code GET /actuator/echo} does not wait
+		 * for it: it answers within a second or so, with that worker marked {@code unresponsive}
+		 * and left out of the sums. The supervisor kills it once it has been silent for
 		 * {@code UNRESPONSIVE_AFTER} (10 s) and puts another process in its place, which serves.
 		 */
 		@Test
 		@Order(5)
 		@Timeout(value = 180, unit = TimeUnit.SECONDS)
-		void aWorkerThatStopsAnsweringIsKilledAndReplaced() {
-			awaitAllListening(this.supervisor, WORKERS);
+		void aWorkerThatStopsAnsweringIsMarkedUnresponsiveThenKilledAndReplaced() {
 			int victim = 3;
-			long stopped = this.supervisor.workerPids().get(victim);
-			this.supervisor.stopWorker(stopped);
+			long restartsBefore = this.supervisor.echo().at("/processes").get(victim - 1).at("/restarts").asLong();
+			List<EchoClient> clients = new ArrayList<>();
+			try {
+				Map<Integer, Integer> perWorker = new TreeMap<>();
+				for (int i = 0; i < 60 && perWorker.size() < WORKERS; i++) {
+					EchoClient client = EchoClient.connect(this.supervisor.tcpPort());
+					clients.add(client);
+					assertEchoes(client, "before " + i);
+					perWorker.merge(entryOf(this.supervisor.connections(), client).at("/process").asInt(), 1, Integer::sum);
+				}
+				assertThat(perWorker.keySet()).as("workers with a client").containsExactly(1, 2, 3);
+				long stopped = this.supervisor.workerPids().get(victim);
+				this.supervisor.stopWorker(stopped);
 
+				JsonNode echo = AdminApi.json(this.supervisor.get("/actuator/echo", Duration.ofSeconds(3)));
+				JsonNode silent = echo.at("/processes").get(victim - 1);
+				assertThat(silent.at("/unresponsive").asBoolean()).as("%s", silent).isTrue();
+				assertThat(silent.at("/connections").isNull()).as("%s", silent).isTrue();
+				assertThat(silent.at("/pid").asLong()).as("%s", silent).isEqualTo(stopped);
+				for (int index = 1; index < victim; index++) {
+					JsonNode worker = echo.at("/processes").get(index - 1);
+					assertThat(worker.at("/unresponsive").asBoolean()).as("%s", worker).isFalse();
+					assertThat(worker.at("/connections").asInt()).as("%s", worker).isEqualTo(perWorker.get(index));
+				}
+				assertThat(echo.at("/connections/active").asInt()).as("the sum of the workers that answered")
+					.isEqualTo(clients.size() - perWorker.get(victim));
+				awaitReplacedAfterSilence(victim, stopped, restartsBefore);
+			}
+			finally {
+				clients.forEach(EchoClient::close);
+			}
+		}
+
+		private void awaitReplacedAfterSilence(int victim, long stopped, long restartsBefore) {
 			awaitReplaced(this.supervisor, victim, stopped);
 			await().atMost(WAIT).untilAsserted(() -> assertThat(this.supervisor.ownLines())
 				.anyMatch((line) -> line.contains("Worker " + victim + " (pid " + stopped + ") has not answered for ")
@@ -390,8 +453,37 @@ class MultiProcessTests {
 				.anyMatch((line) -> line.contains("Worker " + victim + " (pid " + stopped + ") exited with status "
 						+ SIGKILL_EXIT_STATUS + " (SIGKILL); replacing it")));
 			await().atMost(WAIT).until(() -> ProcessHandle.of(stopped).filter(ProcessHandle::isAlive).isEmpty());
-			assertThat(this.supervisor.echo().at("/processes").get(victim - 1).at("/restarts").asInt()).isEqualTo(1);
+			assertThat(this.supervisor.echo().at("/processes").get(victim - 1).at("/restarts").asLong())
+				.isEqualTo(restartsBefore + 1);
 			assertANewConnectionLandsOn(this.supervisor, victim);
+		}
+
+		/**
+		 * A standby stopped with SIGSTOP (alive, silent) then a dead worker: the stopped standby
+		 * does not become a worker that never listens. It is killed, the worker gets a process
+		 * that listens and serves, and a new standby gets ready.
+		 */
+		@Test
+		@Order(6)
+		@Timeout(value = 300, unit = TimeUnit.SECONDS)
+		void aStoppedStandbyIsKilledAndTheDeadWorkerStillGetsAProcessThatListens() {
+			int victim = 1;
+			Long standby = this.supervisor.standbyPid();
+			assertThat(standby).as("the standby's pid").isNotNull();
+			long killed = this.supervisor.workerPids().get(victim);
+			this.supervisor.stopWorker(standby);
+			this.supervisor.killWorker(killed);
+
+			awaitReplaced(this.supervisor, victim, killed);
+			await().atMost(WAIT).pollInterval(POLL).untilAsserted(() -> assertThat(ProcessHandle.of(standby)
+				.filter(ProcessHandle::isAlive)).as("the stopped standby, pid %d", standby).isEmpty());
+			assertANewConnectionLandsOn(this.supervisor, victim);
+			await().atMost(LISTEN).pollInterval(POLL).untilAsserted(() -> {
+				JsonNode health = this.supervisor.health();
+				assertThat(health.at("/components/echo/details/standby").asString()).isEqualTo("ready");
+				assertThat(health.at("/components/echo/details/standbyPid").asLong()).isNotEqualTo(standby);
+				assertThat(health.at("/components/echo/details/listening").asInt()).isEqualTo(WORKERS);
+			});
 		}
 
 		/**
@@ -401,10 +493,9 @@ class MultiProcessTests {
 		 * supervisor reports each worker's exit status and exits with 143, and no worker is left.
 		 */
 		@Test
-		@Order(6)
+		@Order(7)
 		@Timeout(value = 180, unit = TimeUnit.SECONDS)
 		void sigtermDrainsEveryWorkerUnderLoadAndTheSupervisorExitsWith143() throws Exception {
-			awaitAllListening(this.supervisor, WORKERS);
 			List<Long> workers = this.supervisor.children();
 			assertThat(workers).as("workers and the standby").hasSize(WORKERS + 1);
 			try (PipeliningClients clients = new PipeliningClients(this.supervisor.tcpPort(), CLIENTS, 16, 10,
@@ -435,15 +526,14 @@ class MultiProcessTests {
 				.isEmpty());
 			assertThat(this.supervisor.liveWorkerPids()).as("workers still alive").isEmpty();
 			assertThat(this.supervisor.lines()).noneMatch((line) -> line.contains(DrainLog.TIMED_OUT));
+			assertEveryWorkersDrainIsRelayedBeforeTheSupervisorsLastLines();
 		}
 
 		/**
 		 * Each worker's own lines about its drain are relayed to the supervisor's console before
-		 * the supervisor's last lines, and they account for every client of the previous test.
+		 * the supervisor's last lines, and they account for every client.
 		 */
-		@Test
-		@Order(7)
-		void everyWorkersDrainIsRelayedBeforeTheSupervisorsLastLines() {
+		private void assertEveryWorkersDrainIsRelayedBeforeTheSupervisorsLastLines() {
 			List<String> lines = this.supervisor.lines();
 			int stopped = indexOf(lines, "Stopped " + WORKERS + " worker processes");
 			assertThat(stopped).isPositive();
@@ -463,9 +553,10 @@ class MultiProcessTests {
 	}
 
 	/**
-	 * Two workers, the second of which fails at every start after its first
-	 * ({@code echo.test.fail-restarted-worker}): it is killed, dies again at every restart, and is
-	 * given up while the first one serves on.
+	 * Two workers, the second of which cannot bind the port at every start after its first (a
+	 * port held by the test, given by {@link TakenPortForWorker} to its later processes and to
+	 * the standby): it is killed, dies again at every restart, promoted standby or new process,
+	 * and is given up while the first one serves on.
 	 */
 	@Nested
 	class CrashLoop {
@@ -478,8 +569,10 @@ class MultiProcessTests {
 		 */
 		@Test
 		@Timeout(value = 300, unit = TimeUnit.SECONDS)
-		void aWorkerThatDiesFiveTimesWithinAMinuteIsGivenUpAndHealthGoesDown() {
-			try (SupervisorProcess supervisor = SupervisorProcess.start(2, "echo.test.fail-restarted-worker=2")) {
+		void aWorkerThatDiesFiveTimesWithinAMinuteIsGivenUpAndHealthGoesDown() throws IOException {
+			try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+					SupervisorProcess supervisor = SupervisorProcess.start(2,
+							TakenPortForWorker.arguments(taken.getLocalPort(), 2, 1, true))) {
 				supervisor.awaitListening(LISTEN);
 				Map<Integer, Long> pids = supervisor.workerPids();
 				long survivor = pids.get(1);
@@ -511,8 +604,8 @@ class MultiProcessTests {
 				assertThat(deaths).as("deaths of worker 2 logged").hasSize(5);
 				assertThat(deaths.subList(0, 4)).allSatisfy((line) -> assertThat(line).contains("; replacing it"));
 				assertThat(deaths.get(4)).contains(" ERROR ")
-					.containsPattern("Worker 2 \\(pid \\d+\\) failed to start with status 1: .*; it died 5 times "
-							+ "within 60 s, so it is not restarted again$");
+					.containsPattern("Worker 2 \\(pid \\d+\\) failed to start with status 1: .*"
+							+ taken.getLocalPort() + ".*; it died 5 times within 60 s, so it is not restarted again$");
 				List<Long> dead = deaths.stream().map(MultiProcessTests::pidIn).toList();
 				assertThat(dead).as("the processes of worker 2").doesNotHaveDuplicates()
 					.allSatisfy((pid) -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive))
@@ -668,6 +761,31 @@ class MultiProcessTests {
 
 	}
 
+	/**
+	 * A worker whose listener cannot bind (its port held by another socket, through
+	 * {@link TakenPortForWorker}) exits with its failure instead of waiting for its supervisor:
+	 * the supervisor stops at once with one line naming the worker and its reason, and no worker
+	 * is left.
+	 */
+	@Nested
+	class WorkerListenerFails {
+
+		@Test
+		@Timeout(value = 180, unit = TimeUnit.SECONDS)
+		void theSupervisorStopsWithTheWorkersReasonInOneLine() throws IOException {
+			try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+					SupervisorProcess supervisor = SupervisorProcess.start(2,
+							TakenPortForWorker.arguments(taken.getLocalPort(), 2, 0, false))) {
+				assertThat(supervisor.awaitExit(WAIT)).as("exit status").isEqualTo(1);
+				assertThat(failureDescription(supervisor.output()))
+					.startsWith("Worker 2 failed to start (status 1): Cannot listen on 127.0.0.1:" + taken.getLocalPort());
+				assertThat(supervisor.seenWorkerPids()).as("workers started").hasSize(2);
+				assertThat(supervisor.liveWorkerPids()).as("workers still alive").isEmpty();
+			}
+		}
+
+	}
+
 	/** New connections until one lands on worker {@code index}, which must echo it. */
 	private static void assertANewConnectionLandsOn(SupervisorProcess supervisor, int index) {
 		List<EchoClient> clients = new ArrayList<>();
@@ -712,6 +830,11 @@ class MultiProcessTests {
 			}
 			return listening == workers;
 		});
+	}
+
+	/** How much the figure at {@code path} grew from {@code before} to {@code after}. */
+	private static long grown(JsonNode before, JsonNode after, String path) {
+		return after.at(path).asLong() - before.at(path).asLong();
 	}
 
 	/** The pid in a supervisor's line about a worker, e.g. {@code Worker 2 (pid 4242) exited ...}. */

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
@@ -61,12 +62,12 @@ class WorkerOutputTests {
 	@Test
 	void withoutAReportTheFirstExceptionOfTheStackTraceIsTheReason() {
 		WorkerOutput output = read(List.of(INFO, ERROR, "",
-				"java.lang.IllegalStateException: Worker 2 fails at start, as echo.test.fail-restarted-worker asks (start 1)",
+				"java.lang.IllegalStateException: Worker 2 cannot reach its supervisor at /tmp/echo-server-1/control.sock",
 				"\tat io.github.echoserver.process.WorkerAgent.<init>(WorkerAgent.java:49) ~[classes/:na]",
 				"Caused by: java.net.ConnectException: Connection refused",
 				"\t... 24 common frames omitted"));
 		assertThat(output.reason()).isEqualTo(
-				"java.lang.IllegalStateException: Worker 2 fails at start, as echo.test.fail-restarted-worker asks (start 1)");
+				"java.lang.IllegalStateException: Worker 2 cannot reach its supervisor at /tmp/echo-server-1/control.sock");
 	}
 
 	@Test
@@ -120,7 +121,7 @@ class WorkerOutputTests {
 
 		writeLines(worker, List.of(OUT_OF_MEMORY));
 		worker.close();
-		output.awaitEnd(10_000);
+		output.end().orTimeout(10, TimeUnit.SECONDS).join();
 		assertThat(output.reason()).isEqualTo(OUT_OF_MEMORY);
 		assertThat(relayedLines()).hasSize(29).endsWith(OUT_OF_MEMORY);
 	}
@@ -131,7 +132,7 @@ class WorkerOutputTests {
 		String text = lines.stream().map((line) -> line + "\n").reduce("", String::concat);
 		WorkerOutput output = WorkerOutput.copy(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
 				printStream(), "test-worker-output");
-		output.awaitEnd(10_000);
+		output.end().orTimeout(10, TimeUnit.SECONDS).join();
 		assertThat(relayedLines()).as("relayed to the end").hasSize(lines.size());
 		return output;
 	}

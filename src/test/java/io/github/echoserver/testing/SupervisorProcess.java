@@ -236,6 +236,11 @@ public final class SupervisorProcess implements AutoCloseable {
 		return this.httpPort.getNow(-1);
 	}
 
+	/** Whether the supervisor's process still runs. */
+	public boolean isAlive() {
+		return this.process.isAlive();
+	}
+
 	/** The supervisor's pid. */
 	public long pid() {
 		return this.process.pid();
@@ -243,7 +248,12 @@ public final class SupervisorProcess implements AutoCloseable {
 
 	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}. */
 	public HttpResponse<String> get(String path) {
-		return AdminApi.send(HttpRequest.newBuilder(uri(path)).GET(), HTTP_TIMEOUT);
+		return get(path, HTTP_TIMEOUT);
+	}
+
+	/** {@code GET} on the admin API, whose response must come within {@code timeout}. */
+	public HttpResponse<String> get(String path, Duration timeout) {
+		return AdminApi.send(HttpRequest.newBuilder(uri(path)).GET(), timeout);
 	}
 
 	/** {@code DELETE} on the admin API. */
@@ -331,16 +341,34 @@ public final class SupervisorProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Stop worker {@code pid} with SIGSTOP, as a hung process: alive, holding its socket, doing
-	 * nothing. The JDK sends only SIGTERM and SIGKILL, so this runs {@code kill -STOP}.
+	 * Stop worker {@code pid} (or the standby) with SIGSTOP, as a hung process: alive, holding
+	 * its socket, doing nothing.
 	 */
 	public void stopWorker(long pid) {
 		noteWorker(pid);
 		assertThat(this.workers.get(pid)).as("pid %d is a worker of the supervisor %d", pid, pid()).isNotNull();
+		signal("STOP", pid);
+	}
+
+	/**
+	 * SIGINT to the supervisor and to each of its live child processes at once, as Ctrl+C in a
+	 * terminal sends it to the whole process group (which here is the tests' own).
+	 */
+	public void interruptAll() {
+		List<Long> pids = new ArrayList<>(children());
+		pids.add(0, pid());
+		signal("INT", pids.stream().mapToLong(Long::longValue).toArray());
+	}
+
+	/** {@code kill -NAME pid...}: the JDK sends only SIGTERM and SIGKILL. */
+	private static void signal(String name, long... pids) {
+		List<String> command = new ArrayList<>(List.of("kill", "-" + name));
+		Arrays.stream(pids).mapToObj(String::valueOf).forEach(command::add);
+		String pid = command.subList(2, command.size()).toString();
 		try {
-			Process kill = new ProcessBuilder("kill", "-STOP", String.valueOf(pid)).inheritIO().start();
-			assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill -STOP %d ended", pid).isTrue();
-			assertThat(kill.exitValue()).as("kill -STOP %d", pid).isZero();
+			Process kill = new ProcessBuilder(command).inheritIO().start();
+			assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill -%s %d ended", name, pid).isTrue();
+			assertThat(kill.exitValue()).as("kill -%s %d", name, pid).isZero();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

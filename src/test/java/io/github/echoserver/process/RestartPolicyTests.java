@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Proves the back-off before a dead worker is restarted, by its deaths within the window: at
  * once after the first, then 200 ms, doubling with each further death, and bounded.
  */
-class SupervisorBackoffTests {
+class RestartPolicyTests {
 
 	@ParameterizedTest(name = "death {0} -> {1} ms")
 	@CsvSource(textBlock = """
@@ -25,23 +25,23 @@ class SupervisorBackoffTests {
 			12, 204800
 			""")
 	void restartsAtOnceThenAfter200MillisDoubling(int deaths, long millis) {
-		assertThat(Supervisor.backoff(deaths)).isEqualTo(Duration.ofMillis(millis));
+		assertThat(RestartPolicy.backoff(deaths)).isEqualTo(Duration.ofMillis(millis));
 	}
 
 	@Test
 	void theDoublingStopsAfterTenTimes() {
-		assertThat(Supervisor.backoff(13)).isEqualTo(Supervisor.backoff(12));
-		assertThat(Supervisor.backoff(1_000)).isEqualTo(Supervisor.backoff(12));
-		assertThat(Supervisor.backoff(Integer.MAX_VALUE)).isEqualTo(Duration.ofMillis(200 * 1024));
+		assertThat(RestartPolicy.backoff(13)).isEqualTo(RestartPolicy.backoff(12));
+		assertThat(RestartPolicy.backoff(1_000)).isEqualTo(RestartPolicy.backoff(12));
+		assertThat(RestartPolicy.backoff(Integer.MAX_VALUE)).isEqualTo(Duration.ofMillis(200 * 1024));
 	}
 
 	@Test
 	void everyBackOffBeforeAWorkerIsGivenUpIsShortOfTheWindow() {
 		Duration total = Duration.ZERO;
-		for (int deaths = 1; deaths < Supervisor.MAX_DEATHS; deaths++) {
-			total = total.plus(Supervisor.backoff(deaths));
+		for (int deaths = 1; deaths < RestartPolicy.MAX_DEATHS; deaths++) {
+			total = total.plus(RestartPolicy.backoff(deaths));
 		}
-		assertThat(total).isLessThan(Supervisor.DEATH_WINDOW);
+		assertThat(total).isLessThan(RestartPolicy.DEATH_WINDOW);
 	}
 
 }
