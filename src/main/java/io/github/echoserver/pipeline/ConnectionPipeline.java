@@ -121,58 +121,93 @@ public final class ConnectionPipeline {
 	 * @param length how many there are
 	 */
 	public void received(byte[] buffer, int offset, int length) {
+		received(buffer, offset, length, Integer.MAX_VALUE);
+	}
+
+	/**
+	 * The bytes of one read, of which at most {@code maxFrames} frames go to the listener now,
+	 * then the replies are flushed together. An event loop bounds the work one connection gets
+	 * per turn this way, so that a read of 16,384 empty lines does not hold the others.
+	 * @param buffer what the transport read; not kept
+	 * @param offset where the bytes start
+	 * @param length how many there are
+	 * @param maxFrames the most frames to handle now, at least 1
+	 * @return how many of the bytes were taken; the transport keeps the rest and hands it to
+	 * {@link #resume} later, before reading more
+	 */
+	public int received(byte[] buffer, int offset, int length, int maxFrames) {
 		if (this.ended.get()) {
-			return;
+			return length;
 		}
 		TrackedConnection connection = this.tracked;
 		if (connection != null) {
 			connection.received(length);
 		}
-		int start = offset;
-		int count = length;
+		int taken = 0;
 		if (!this.preamble.isComplete()) {
-			int taken = this.preamble.consume(buffer, start, count);
-			start += taken;
-			count -= taken;
+			taken = this.preamble.consume(buffer, offset, length);
 		}
+		return taken + decodeAndFlush(buffer, offset + taken, length - taken, maxFrames, connection);
+	}
+
+	/**
+	 * Bytes that {@link #received(byte[], int, int, int)} left untaken (already counted): the
+	 * next {@code maxFrames} frames of them, then the flush.
+	 * @param buffer the bytes the transport kept
+	 * @param offset where they start
+	 * @param length how many there are
+	 * @param maxFrames the most frames to handle now, at least 1
+	 * @return how many of the bytes were taken
+	 */
+	public int resume(byte[] buffer, int offset, int length, int maxFrames) {
+		if (this.ended.get()) {
+			return length;
+		}
+		return decodeAndFlush(buffer, offset, length, maxFrames, this.tracked);
+	}
+
+	/**
+	 * The frames of {@code buffer[offset, offset + length)}, at most {@code maxFrames}, to the
+	 * listener; then the connection ends (Ctrl+C, a line too long) or the replies are flushed.
+	 * @return the bytes taken
+	 */
+	private int decodeAndFlush(byte[] buffer, int offset, int length, int maxFrames,
+			@Nullable TrackedConnection connection) {
+		int taken = length;
+		Ending ending = null;
 		this.reading = true;
-		Ending ending;
 		try {
-			ending = (count > 0) ? decode(buffer, start, count, connection) : null;
+			if (length > 0) {
+				int interrupt = this.telnetAware ? TelnetInterrupt.indexIn(buffer, offset, length) : -1;
+				int upTo = (interrupt >= 0) ? interrupt - offset : length;
+				long before = this.decoder.frames();
+				taken = this.decoder.decode(buffer, offset, upTo, maxFrames, this.dispatch);
+				if (interrupt >= 0) {
+					// Lines completed before the interrupt still get their replies, over as many
+					// turns as they take (each turn finds the interrupt again).
+					ending = (taken == upTo) ? Ending.INTERRUPTED : null;
+				}
+				else if (connection != null) {
+					connection.unfinishedLine(this.decoder.hasPartialFrame(), this.decoder.frames() != before);
+				}
+			}
+		}
+		catch (LineTooLongException ex) {
+			ending = Ending.LINE_TOO_LONG;
+		}
+		catch (RuntimeException ex) {
+			failed(ex);
+			taken = length;
 		}
 		finally {
 			this.reading = false;
 		}
 		if (ending != null) {
 			end(ending);
+			return length;
 		}
-		else {
-			this.sink.flush();
-		}
-	}
-
-	private @Nullable Ending decode(byte[] buffer, int offset, int length, @Nullable TrackedConnection connection) {
-		try {
-			int interrupt = this.telnetAware ? TelnetInterrupt.indexIn(buffer, offset, length) : -1;
-			if (interrupt >= 0) {
-				// Lines completed before the interrupt still get their replies.
-				this.decoder.decode(buffer, offset, interrupt - offset, this.dispatch);
-				return Ending.INTERRUPTED;
-			}
-			long before = this.decoder.frames();
-			this.decoder.decode(buffer, offset, length, this.dispatch);
-			if (connection != null) {
-				connection.unfinishedLine(this.decoder.hasPartialFrame(), this.decoder.frames() != before);
-			}
-			return null;
-		}
-		catch (LineTooLongException ex) {
-			return Ending.LINE_TOO_LONG;
-		}
-		catch (RuntimeException ex) {
-			failed(ex);
-			return null;
-		}
+		this.sink.flush();
+		return taken;
 	}
 
 	/** One frame to Spring Integration: the inbound adapter, and through the flow, the echo. */

@@ -19,7 +19,25 @@ public interface FrameDecoder {
 	 * @param frames receives each complete frame, a fresh array the receiver may keep
 	 * @throws LineTooLongException when a line exceeds the limit; the decoder is then unusable
 	 */
-	void decode(byte[] buffer, int offset, int length, Consumer<byte[]> frames);
+	default void decode(byte[] buffer, int offset, int length, Consumer<byte[]> frames) {
+		decode(buffer, offset, length, Integer.MAX_VALUE, frames);
+	}
+
+	/**
+	 * Decode as {@link #decode(byte[], int, int, Consumer)} does, but stop after
+	 * {@code maxFrames} frames, so that a caller can bound the work one call does (an event
+	 * loop serving many connections does). The bytes after the last frame handed on are not
+	 * looked at: the caller hands them in again, before any newer bytes.
+	 * @param buffer bytes read from the connection; not retained after the call
+	 * @param offset where the new bytes start
+	 * @param length how many new bytes there are
+	 * @param maxFrames the most frames to hand on, at least 1
+	 * @param frames receives each complete frame, a fresh array the receiver may keep
+	 * @return how many of the bytes were taken: {@code length} unless {@code maxFrames} frames
+	 * ended before the last byte
+	 * @throws LineTooLongException when a line exceeds the limit; the decoder is then unusable
+	 */
+	int decode(byte[] buffer, int offset, int length, int maxFrames, Consumer<byte[]> frames);
 
 	/**
 	 * At the end of the stream: the unterminated last frame, so that nothing the client sent

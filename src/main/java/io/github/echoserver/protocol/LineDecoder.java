@@ -36,18 +36,24 @@ public final class LineDecoder implements FrameDecoder {
 	}
 
 	@Override
-	public void decode(byte[] buffer, int offset, int length, Consumer<byte[]> frames) {
+	public int decode(byte[] buffer, int offset, int length, int maxFrames, Consumer<byte[]> frames) {
 		int end = offset + length;
 		int start = offset;
+		int left = maxFrames;
 		for (int i = offset; i < end; i++) {
 			if (buffer[i] == LF) {
 				frames.accept(line(buffer, start, i));
 				start = i + 1;
+				if (--left == 0) {
+					// The rest is the caller's to hand in again: nothing of it is kept here.
+					return start - offset;
+				}
 			}
 		}
 		if (start < end) {
 			keep(buffer, start, end - start);
 		}
+		return length;
 	}
 
 	@Override

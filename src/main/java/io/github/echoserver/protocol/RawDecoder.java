@@ -13,12 +13,14 @@ public final class RawDecoder implements FrameDecoder {
 
 	private long chunks;
 
+	/** A chunk is one frame, so any budget of frames takes it whole. */
 	@Override
-	public void decode(byte[] buffer, int offset, int length, Consumer<byte[]> frames) {
+	public int decode(byte[] buffer, int offset, int length, int maxFrames, Consumer<byte[]> frames) {
 		if (length > 0) {
 			this.chunks++;
 			frames.accept(Arrays.copyOfRange(buffer, offset, offset + length));
 		}
+		return length;
 	}
 
 	@Override

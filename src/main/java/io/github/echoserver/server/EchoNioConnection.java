@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.Arrays;
 
 import javax.net.ssl.SSLSession;
 
@@ -28,11 +29,23 @@ import org.springframework.messaging.Message;
  * channel adapter sends the replies through {@link #send(Message)}.
  * <p>
  * Every method but the {@link ConnectionHandle} ones and {@link #send} runs on the loop's thread;
- * those hand their work to the loop. Writes never block: what the socket does not take is kept,
- * and until the client has read it the loop waits for the socket to become writable instead of
- * reading more (so the bytes kept are bounded by the replies to one read).
+ * those hand their work to the loop. Its work is bounded per turn: at most
+ * {@link #LINES_PER_TURN} lines go through the flow before the loop serves the next connection;
+ * the bytes of a read not decoded yet are kept and come first on a later pass (one 16 KiB read
+ * can hold 16,384 empty lines, each a message through the flow). Writes never block: what the
+ * socket does not take is kept, and until the client has read it the loop waits for the socket
+ * to become writable instead of reading or decoding more (so the replies kept are bounded by
+ * those to one turn's lines).
  */
 final class EchoNioConnection extends TcpConnectionSupport implements ConnectionHandle, ReplySink {
+
+	/**
+	 * Lines one connection gets through the flow per pass of its loop, as Netty bounds the
+	 * messages per read ({@code maxMessagesPerRead}). At about a microsecond per line, a loop
+	 * goes round a thousand flooding connections in a fraction of a second; an ordinary read
+	 * holds fewer lines than this and is served in one turn, flushed in one write.
+	 */
+	static final int LINES_PER_TURN = 256;
 
 	private final SocketChannel channel;
 
@@ -46,6 +59,12 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	private @Nullable ByteBuffer pending;
 
 	private boolean closeWhenWritten;
+
+	/** Bytes read but not decoded yet, because a turn ran out: decoded before anything newer is read. */
+	private @Nullable ByteBuffer undecoded;
+
+	/** Waiting in its loop's turns: added once, however many times its turn runs out. */
+	private boolean turnScheduled;
 
 	EchoNioConnection(SocketChannel channel, EventLoop loop, PipelineFactory pipelines,
 			@Nullable ApplicationEventPublisher publisher, String factoryName) {
@@ -86,11 +105,14 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	// Read side, on the loop
 
 	void onReadable() {
-		readOnce();
+		readOnce(LINES_PER_TURN);
 	}
 
-	/** One read into the pipeline; returns the bytes read, 0 when none had arrived, or -1 when reading is over. */
-	private int readOnce() {
+	/**
+	 * One read into the pipeline, of which at most {@code maxLines} lines are handled now;
+	 * returns the bytes read, 0 when none had arrived, or -1 when reading is over.
+	 */
+	private int readOnce(int maxLines) {
 		ByteBuffer buffer = this.loop.readBuffer();
 		buffer.clear();
 		int n;
@@ -102,12 +124,64 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 			return -1;
 		}
 		if (n > 0) {
-			this.pipeline.received(buffer.array(), 0, n);
+			int taken = this.pipeline.received(buffer.array(), 0, n, maxLines);
+			if (taken < n) {
+				// The loop's buffer serves the next connection: the rest is copied, at most one read.
+				this.undecoded = ByteBuffer.wrap(Arrays.copyOfRange(buffer.array(), taken, n));
+				endTurn();
+			}
 		}
 		else if (n < 0) {
 			this.pipeline.endOfStream();
 		}
 		return n;
+	}
+
+	/**
+	 * The loop's later pass: the next lines of what was read. Once none is left, reading
+	 * resumes, unless replies wait for the client (then {@link #onWritable} resumes it).
+	 */
+	void onTurn() {
+		this.turnScheduled = false;
+		ByteBuffer kept = this.undecoded;
+		if (kept == null || this.pending != null) {
+			return;
+		}
+		if (!this.channel.isOpen() || this.pipeline.isEnded()) {
+			this.undecoded = null;
+			return;
+		}
+		int taken = this.pipeline.resume(kept.array(), kept.position(), kept.remaining(), LINES_PER_TURN);
+		kept.position(kept.position() + taken);
+		if (kept.hasRemaining()) {
+			endTurn();
+			return;
+		}
+		this.undecoded = null;
+		if (this.pending == null) {
+			interestedIn(SelectionKey.OP_READ);
+		}
+	}
+
+	/**
+	 * Undecoded bytes are kept: nothing new is read meanwhile, so the order holds. The loop
+	 * comes back on its next pass, or once the replies waiting now are written.
+	 */
+	private void endTurn() {
+		if (this.pending != null) {
+			return;
+		}
+		interestedIn(0);
+		if (!this.turnScheduled) {
+			this.turnScheduled = true;
+			this.loop.later(this);
+		}
+	}
+
+	private void interestedIn(int ops) {
+		if (this.key != null && this.key.isValid()) {
+			this.key.interestOps(ops);
+		}
 	}
 
 	// Write side, on the loop
@@ -161,7 +235,7 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 		}
 	}
 
-	/** The socket is writable again: write what was kept, then read again (or close). */
+	/** The socket is writable again: write what was kept, then decode or read again (or close). */
 	void onWritable() {
 		ByteBuffer kept = this.pending;
 		if (kept == null) {
@@ -182,8 +256,11 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 		if (this.closeWhenWritten) {
 			closeNow();
 		}
-		else if (this.key != null && this.key.isValid()) {
-			this.key.interestOps(SelectionKey.OP_READ);
+		else if (this.undecoded != null) {
+			endTurn();
+		}
+		else {
+			interestedIn(SelectionKey.OP_READ);
 		}
 	}
 
@@ -210,12 +287,10 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 		this.pending = kept;
 	}
 
-	/** Back-pressure: stop reading from this client until it has taken its replies. */
+	/** Back-pressure: stop reading from this client, and decoding, until it has taken its replies. */
 	private void waitForWritable() {
 		this.pipeline.writeBlocked(true);
-		if (this.key != null && this.key.isValid()) {
-			this.key.interestOps(SelectionKey.OP_WRITE);
-		}
+		interestedIn(SelectionKey.OP_WRITE);
 	}
 
 	@Override
@@ -229,6 +304,7 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 
 	private void closeNow() {
 		this.pending = null;
+		this.undecoded = null;
 		close();
 	}
 
@@ -289,14 +365,21 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	}
 
 	/**
-	 * Answer what has arrived, without waiting for more, then end with the bye line. A client
-	 * whose replies already wait is not read further: it gets the bye line after them.
+	 * Answer what has arrived, without waiting for more and in one go (the drain is bounded by
+	 * its timeout, not by turns), then end with the bye line: first what was read and not yet
+	 * decoded, then what the socket holds. A client whose replies already wait is not read
+	 * further: it gets the bye line after them.
 	 */
 	private void drainNow() {
 		this.pipeline.startDrain();
+		ByteBuffer kept = this.undecoded;
+		if (kept != null) {
+			this.undecoded = null;
+			this.pipeline.resume(kept.array(), kept.position(), kept.remaining(), Integer.MAX_VALUE);
+		}
 		int n = 1;
 		while (n > 0 && this.pending == null && this.channel.isOpen() && !this.pipeline.isEnded()) {
-			n = readOnce();
+			n = readOnce(Integer.MAX_VALUE);
 		}
 		// Ended already if the client closed meanwhile (then with the bye line too).
 		this.pipeline.end(Ending.SHUTTING_DOWN);

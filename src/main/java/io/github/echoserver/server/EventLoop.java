@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,20 +20,25 @@ import org.apache.commons.logging.LogFactory;
  * runs their lines through the pipeline and the flow, and writes the replies, all on its own
  * thread and without a hand-off per read (the model Netty uses). Other threads reach a
  * connection by handing its loop a task ({@link #execute}), so a connection's state is only
- * ever touched by its loop.
+ * ever touched by its loop. Each connection gets a bounded turn per pass
+ * ({@link EchoNioConnection#LINES_PER_TURN} lines); one that has more to do waits in
+ * {@link #turns} for the next pass, which then polls the selector instead of waiting on it.
  */
 final class EventLoop implements Runnable {
 
 	private static final Log logger = LogFactory.getLog(EventLoop.class);
 
 	/** One read's worth; shared by the loop's connections, so an idle connection holds none. */
-	private static final int READ_BUFFER_SIZE = 16 * 1024;
+	static final int READ_BUFFER_SIZE = 16 * 1024;
 
 	private final Selector selector;
 
 	private final Thread thread;
 
 	private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+
+	/** Connections whose turn ran out with lines still to decode, in the order they yielded; the loop's own. */
+	private final Queue<EchoNioConnection> turns = new ArrayDeque<>();
 
 	/** A wake-up is pending: further tasks need not wake the selector again. */
 	private final AtomicBoolean wakeupPending = new AtomicBoolean();
@@ -66,10 +72,17 @@ final class EventLoop implements Runnable {
 	public void run() {
 		while (this.running) {
 			try {
-				this.selector.select(this::process);
+				if (this.turns.isEmpty()) {
+					this.selector.select(this::process);
+				}
+				else {
+					// Turns wait: the sockets are polled, not waited on, so no connection stalls.
+					this.selector.selectNow(this::process);
+				}
 				this.wakeupPending.set(false);
 				this.busy = true;
 				runTasks();
+				runTurns();
 			}
 			catch (IOException | RuntimeException ex) {
 				// A failure belongs to one connection, which has ended by now; the loop serves on.
@@ -99,11 +112,33 @@ final class EventLoop implements Runnable {
 			// Closed while its turn came: nothing left to do for it.
 		}
 		catch (RuntimeException ex) {
-			// The pipeline answers failures of the flow itself; anything else is a fault of this
-			// connection's transport. Closed, so that it cannot fail again at every pass.
-			logger.error("Closing a connection after an unexpected failure on " + this.thread.getName(), ex);
-			connection.close();
+			failed(connection, ex);
 		}
+	}
+
+	/** The turns that ran out on the last pass, each for one more turn; a turn that runs out again waits for the next pass. */
+	private void runTurns() {
+		for (int n = this.turns.size(); n > 0; n--) {
+			EchoNioConnection connection = this.turns.poll();
+			try {
+				connection.onTurn();
+			}
+			catch (CancelledKeyException ex) {
+				// Closed while its turn came: nothing left to do for it.
+			}
+			catch (RuntimeException ex) {
+				failed(connection, ex);
+			}
+		}
+	}
+
+	/**
+	 * The pipeline answers failures of the flow itself; anything else is a fault of this
+	 * connection's transport. Closed, so that it cannot fail again at every pass.
+	 */
+	private void failed(EchoNioConnection connection, RuntimeException ex) {
+		logger.error("Closing a connection after an unexpected failure on " + this.thread.getName(), ex);
+		connection.close();
 	}
 
 	private void runTasks() {
@@ -126,6 +161,14 @@ final class EventLoop implements Runnable {
 		if (this.wakeupPending.compareAndSet(false, true)) {
 			this.selector.wakeup();
 		}
+	}
+
+	/**
+	 * Give {@code connection} another turn on the next pass; on the loop's thread.
+	 * @param connection a connection of this loop whose turn ran out with work left
+	 */
+	void later(EchoNioConnection connection) {
+		this.turns.add(connection);
 	}
 
 	boolean inLoop() {

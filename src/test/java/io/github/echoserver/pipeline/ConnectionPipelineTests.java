@@ -111,6 +111,23 @@ class ConnectionPipelineTests {
 		}
 
 		@Test
+		void aReadTakenInTurnsIsAnsweredInOrderAndCountedOnce() {
+			byte[] read = "a\n\nb\nc\nd".getBytes(StandardCharsets.US_ASCII);
+			ConnectionPipeline taking = ConnectionPipelineTests.this.pipeline;
+			int taken = taking.received(read, 0, read.length, 2);
+			assertThat(taken).isEqualTo(3);
+			taken += taking.resume(read, taken, read.length - taken, 2);
+			assertThat(taken).isEqualTo(7);
+			assertThat(taking.resume(read, taken, read.length - taken, 2)).as("the unfinished line is kept")
+				.isEqualTo(read.length - taken);
+			assertThat(ConnectionPipelineTests.this.sink.flushes()).containsExactly("server echo# a\r\nserver echo# \r\n",
+					"server echo# b\r\nserver echo# c\r\n");
+			receive("\n");
+			assertThat(ConnectionPipelineTests.this.sink.flushes()).last().isEqualTo("server echo# d\r\n");
+			assertThat(ConnectionPipelineTests.this.registry.find("conn-1").getBytesIn()).isEqualTo(read.length + 1);
+		}
+
+		@Test
 		void rawFramingSendsEveryByteBackUnchanged() {
 			RecordingSink rawSink = new RecordingSink();
 			ConnectionPipelineTests.this.pipeline = open(Framing.RAW, rawSink);
@@ -138,6 +155,19 @@ class ConnectionPipelineTests {
 				.isEqualTo("server echo# ok\r\nserver error# line too long (max 16 bytes)\r\n");
 			assertThat(ConnectionPipelineTests.this.sink.closes()).containsExactly(true);
 			assertThat(ConnectionPipelineTests.this.registry.linesTooLong()).isEqualTo(1);
+		}
+
+		@Test
+		void telnetInterruptEndsTheSessionOnceTheLinesBeforeItHaveHadTheirTurns() {
+			byte[] read = { 'a', '\n', 'b', '\n', (byte) 0xFF, (byte) 0xF4, 'c', '\n' };
+			ConnectionPipeline taking = ConnectionPipelineTests.this.pipeline;
+			int taken = taking.received(read, 0, read.length, 1);
+			assertThat(taken).isEqualTo(2);
+			assertThat(taking.isEnded()).isFalse();
+			assertThat(taking.resume(read, taken, read.length - taken, 1)).isEqualTo(read.length - taken);
+			assertThat(taking.isEnded()).isTrue();
+			assertThat(ConnectionPipelineTests.this.sink.written())
+				.isEqualTo("server echo# a\r\nserver echo# b\r\nserver bye# interrupted\r\n");
 		}
 
 		@Test

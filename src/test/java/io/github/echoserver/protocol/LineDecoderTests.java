@@ -55,6 +55,18 @@ class LineDecoderTests {
 	}
 
 	@Test
+	void aBudgetOfLinesStopsRightAfterTheLastOneAndLeavesTheRestUntaken() {
+		byte[] buffer = bytes("a\n\nb\r\ncd");
+		assertThat(this.decoder.decode(buffer, 0, buffer.length, 2, this.lines::add)).isEqualTo(3);
+		assertThat(lines()).containsExactly("a", "");
+		assertThat(this.decoder.hasPartialFrame()).as("the rest is the caller's, not kept").isFalse();
+		assertThat(this.decoder.decode(buffer, 3, buffer.length - 3, 2, this.lines::add)).isEqualTo(buffer.length - 3);
+		assertThat(lines()).containsExactly("a", "", "b");
+		assertThat(this.decoder.hasPartialFrame()).isTrue();
+		assertThat(this.decoder.frames()).isEqualTo(3);
+	}
+
+	@Test
 	void onlyTheBytesInTheGivenRangeAreDecoded() {
 		byte[] buffer = bytes("XXab\ncdYY");
 		this.decoder.decode(buffer, 2, 5, this.lines::add);

@@ -65,7 +65,12 @@ final class LineFramingProperty {
 			model.feed(stream, offset, length);
 			boolean refused;
 			try {
-				decoder.decode(stream, offset, length, frames::add);
+				// Every other read is taken in turns of one to three lines, as an event loop takes
+				// a flood: the rest of a read is handed in again until it has all been taken.
+				int maxFrames = (read % 2 == 0) ? Integer.MAX_VALUE : 1 + read % 3;
+				for (int taken = 0; taken < length;) {
+					taken += decoder.decode(stream, offset + taken, length - taken, maxFrames, frames::add);
+				}
 				refused = false;
 			}
 			catch (LineTooLongException ex) {

@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * read for read what a plain model of DESIGN.md §2 yields ({@link LineFramingProperty}): the
  * lines in order, the unterminated tail at the end of the stream, and a refusal in the read
  * where a line goes over the limit, with every line before it delivered and never more than
- * {@code maxLineLength + 1} bytes kept. And that the property is sharp enough to catch a decoder
+ * {@code maxLineLength + 1} bytes kept; every other read taken in turns of a few lines, as an
+ * event loop takes a flood. And that the property is sharp enough to catch a decoder
  * that keeps one byte more.
  * <p>
  * Each run draws a new seed; a failure names it, and {@code -Dframing.seed=<seed>} runs the
@@ -95,7 +96,8 @@ class LineFramingPropertyTests {
 		}
 
 		@Override
-		public void decode(byte[] buffer, int offset, int length, Consumer<byte[]> frames) {
+		public int decode(byte[] buffer, int offset, int length, int maxFrames, Consumer<byte[]> frames) {
+			int left = maxFrames;
 			for (int i = offset; i < offset + length; i++) {
 				if (buffer[i] == '\n') {
 					byte[] content = this.line.toByteArray();
@@ -107,6 +109,9 @@ class LineFramingPropertyTests {
 					}
 					this.frames++;
 					frames.accept(Arrays.copyOf(content, end));
+					if (--left == 0) {
+						return i + 1 - offset;
+					}
 				}
 				else {
 					this.line.write(buffer[i]);
@@ -115,6 +120,7 @@ class LineFramingPropertyTests {
 					}
 				}
 			}
+			return length;
 		}
 
 		@Override

@@ -111,6 +111,39 @@ public final class ProcessProbe {
 		return states;
 	}
 
+	/**
+	 * Bytes the kernel holds for the TCP socket from {@code localPort} to {@code remotePort}:
+	 * written by its process and not yet acknowledged by the peer ({@code sent}), and received
+	 * but not yet read by its process ({@code received}), as in {@code ss}'s Send-Q and Recv-Q.
+	 * Both zero when there is no such socket.
+	 */
+	public static SocketQueues socketQueues(int localPort, int remotePort) {
+		String remote = String.format(":%04X", remotePort);
+		return tcpSockets(localPort).filter((fields) -> fields[2].endsWith(remote))
+			.findFirst()
+			.map((fields) -> {
+				// "tx_queue:rx_queue", in hex.
+				String[] queues = fields[4].split(":");
+				return new SocketQueues(Long.parseLong(queues[0], 16), Long.parseLong(queues[1], 16));
+			})
+			.orElse(new SocketQueues(0, 0));
+	}
+
+	/** The most a TCP socket's send buffer grows to by itself: the last figure of /proc/sys/net/ipv4/tcp_wmem. */
+	public static long tcpSendBufferMax() {
+		try {
+			String[] figures = Files.readString(Path.of("/proc/sys/net/ipv4/tcp_wmem")).trim().split("\\s+");
+			return Long.parseLong(figures[figures.length - 1]);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** What {@link #socketQueues} reads: bytes in a socket's send and receive queues. */
+	public record SocketQueues(long sent, long received) {
+	}
+
 	/** The rows of /proc/net/tcp and tcp6 whose local port is {@code port}, split into fields. */
 	private static Stream<String[]> tcpSockets(int port) {
 		String localPort = String.format(":%04X", port);
