@@ -7,6 +7,10 @@ import java.net.Socket;
 
 import org.jspecify.annotations.Nullable;
 
+import io.github.echoserver.connections.ConnectionHandle;
+import io.github.echoserver.connections.Ending;
+
+import org.springframework.integration.ip.tcp.connection.TcpConnectionInterceptorSupport;
 import org.springframework.integration.ip.tcp.connection.TcpConnectionSupport;
 import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionFactory;
 
@@ -51,9 +55,45 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 	 */
 	@Override
 	protected void initializeConnection(TcpConnectionSupport connection, Socket socket) {
-		super.initializeConnection(connection, socket);
+		try {
+			super.initializeConnection(connection, socket);
+		}
+		catch (RuntimeException ex) {
+			endFailedSetup(connection);
+			throw ex;
+		}
 		if (!connection.isOpen()) {
 			connection.getSenders().forEach((sender) -> sender.removeDeadConnection(connection));
+		}
+	}
+
+	/** An interceptor that fails to wrap the connection fails its setup: see {@link #endFailedSetup}. */
+	@Override
+	protected TcpConnectionSupport wrapConnection(TcpConnectionSupport connection) {
+		try {
+			return super.wrapConnection(connection);
+		}
+		catch (RuntimeException ex) {
+			endFailedSetup(connection);
+			throw ex;
+		}
+	}
+
+	/**
+	 * The connection was admitted as it was created, so it counts as active: Spring
+	 * Integration's accept loop only closes the socket after a failed setup (and logs the
+	 * failure), which would leave it counted for good. It ends through its pipeline instead,
+	 * which says {@code server error#}, closes it and tells the registry; and it leaves the
+	 * factory's map, which the failed wrapping put it in.
+	 */
+	private void endFailedSetup(TcpConnectionSupport connection) {
+		TcpConnectionSupport raw = connection;
+		while (raw instanceof TcpConnectionInterceptorSupport interceptor) {
+			raw = interceptor.getTheConnection();
+		}
+		this.connections.remove(raw.getConnectionId());
+		if (raw instanceof ConnectionHandle handle) {
+			handle.end(Ending.INTERNAL_ERROR);
 		}
 	}
 

@@ -99,23 +99,36 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 	}
 
 	private void accept(SocketChannel socket) {
+		EchoNioConnection connection;
 		try {
 			socket.configureBlocking(false);
 			setSocketAttributes(socket.socket());
-			EchoNioConnection connection = new EchoNioConnection(socket, this.loops.next(), this.pipelines,
-					getApplicationEventPublisher(), getComponentName());
+			connection = new EchoNioConnection(socket, this.loops.next(), this.pipelines, getApplicationEventPublisher(),
+					getComponentName());
 			if (!connection.pipeline().admit(connection.getHostAddress(), connection.getPort(), ConnectionState.SERVING,
 					connection)) {
 				connection.end(Ending.TOO_MANY_CONNECTIONS);
 				return;
 			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// Not admitted: nothing was counted, the socket is all there is to let go of.
+			logger.warn(() -> "Could not take on a connection: " + ex);
+			closeQuietly(socket);
+			return;
+		}
+		try {
 			TcpConnectionSupport wrapped = wrapConnection(connection);
 			initializeConnection(wrapped, socket.socket());
 			connection.open();
 		}
-		catch (IOException | RuntimeException ex) {
-			logger.warn(() -> "Could not take on a connection: " + ex);
-			closeQuietly(socket);
+		catch (RuntimeException ex) {
+			// Admitted, so counted as active: it ends through its pipeline, which closes it and
+			// tells the registry, instead of a bare close that would leave it counted for good.
+			logger.warn(() -> "Setting up the connection from " + connection.getHostAddress() + ":"
+					+ connection.getPort() + " failed: " + ex);
+			this.connections.remove(connection.getConnectionId());
+			connection.end(Ending.INTERNAL_ERROR);
 		}
 	}
 
