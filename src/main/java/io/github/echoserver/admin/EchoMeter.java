@@ -34,7 +34,7 @@ public enum EchoMeter {
 	BYTES_SENT("echo.bytes.sent", false, "Bytes sent to clients, server lines included", "bytes"),
 
 	/** Tagged {@code type}. */
-	ERRORS("echo.errors", false, "Connections closed for breaking a rule or after a failure", null);
+	ERRORS("echo.errors", false, "Connections closed for breaking a rule or after a failure, and failed accepts", null);
 
 	private final String name;
 

@@ -2,8 +2,10 @@ package io.github.echoserver.server;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 
 import org.jspecify.annotations.Nullable;
 
@@ -28,8 +30,11 @@ import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionF
  */
 final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory implements AcceptControl {
 
-	EchoNetServerConnectionFactory(int port) {
+	private final AcceptFailures acceptFailures;
+
+	EchoNetServerConnectionFactory(int port, AcceptFailures acceptFailures) {
 		super(port);
+		this.acceptFailures = acceptFailures;
 		registerSender(new ClosedConnectionForgetter(this.connections));
 	}
 
@@ -44,6 +49,7 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 				// Closing a listening socket: there is nothing left to do if it fails.
 			}
 		}
+		this.acceptFailures.wake();
 	}
 
 	/**
@@ -98,19 +104,29 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 	}
 
 	/**
-	 * Binding failed (port in use, address not local): reported with the server exception event,
-	 * which stops startup with one line. Marked inactive first, so that Spring Integration's
-	 * accept loop does not also log it as an ERROR with a stack trace.
+	 * A {@link ContinuingServerSocket}, its options set before it is bound (through
+	 * {@link ListenerSocketSupport}, as in the NIO factory). Binding failed (port in use, address
+	 * not local): reported with the server exception event, which stops startup with one line.
+	 * Marked inactive first, so that Spring Integration's accept loop does not also log it as an
+	 * ERROR with a stack trace.
 	 */
 	@Override
 	protected ServerSocket createServerSocket(int port, int backlog, @Nullable InetAddress whichNic)
 			throws IOException {
+		ServerSocket socket = new ContinuingServerSocket();
 		try {
-			return super.createServerSocket(port, backlog, whichNic);
+			getTcpSocketSupport().postProcessServerSocket(socket);
+			socket.bind(new InetSocketAddress(whichNic, port), Math.abs(backlog));
+			return socket;
 		}
 		catch (IOException ex) {
+			socket.close();
 			publishServerExceptionEvent(ex);
 			setActive(false);
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			socket.close();
 			throw ex;
 		}
 	}
@@ -122,6 +138,43 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 	 */
 	@Override
 	protected void harvestClosedConnections() {
+	}
+
+	/**
+	 * The listening socket, whose {@code accept} returns a connection or throws only once the
+	 * socket is closed: Spring Integration's accept loop leaves for good, and stops the factory,
+	 * on the first exception (an accept out of file descriptors left the port bound and nobody
+	 * accepting). A failure while open goes to {@link AcceptFailures}, which counts it and pauses,
+	 * and accept tries again; closing the socket (the drain, the stop) still ends the loop.
+	 */
+	private final class ContinuingServerSocket extends ServerSocket {
+
+		ContinuingServerSocket() throws IOException {
+		}
+
+		@Override
+		public Socket accept() throws IOException {
+			while (true) {
+				Socket socket;
+				try {
+					socket = super.accept();
+				}
+				catch (SocketTimeoutException ex) {
+					throw ex;
+				}
+				catch (IOException ex) {
+					if (isClosed() || !isActive()) {
+						throw ex;
+					}
+					EchoNetServerConnectionFactory.this.acceptFailures.failed(ex, getLocalPort(),
+							() -> !isClosed() && isActive());
+					continue;
+				}
+				EchoNetServerConnectionFactory.this.acceptFailures.accepted();
+				return socket;
+			}
+		}
+
 	}
 
 }
