@@ -1,5 +1,7 @@
 package io.github.echoserver.server;
 
+import java.nio.file.Path;
+
 import io.github.echoserver.config.ConditionalOnProcessRole;
 import io.github.echoserver.config.EchoProperties;
 import io.github.echoserver.config.ProcessRole;
@@ -156,6 +158,12 @@ class EchoServerConfiguration {
 		WorkerIdentity worker = WorkerIdentity.of(environment);
 		String name = (worker == null) ? "Echo server" : worker.standby() ? "Standby worker" : "Worker " + worker.index();
 		return new ServerStatus(properties, factory, name, acceptFailures);
+	}
+
+	/** The listener's accept queue and the kernel's drops, as Linux tells them; null figures elsewhere. */
+	@Bean
+	ListenQueue listenQueue(ServerStatus status, EchoProperties properties) {
+		return new ListenQueue(Path.of("/proc"), status.getAddress(), status::getListeningPort, properties.backlog());
 	}
 
 	@Bean

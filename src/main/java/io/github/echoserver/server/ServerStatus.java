@@ -122,6 +122,11 @@ public class ServerStatus {
 		return this.factory.getPort();
 	}
 
+	/** The port bound while the listener accepts connections, else 0. */
+	int getListeningPort() {
+		return isListening() ? getPort() : 0;
+	}
+
 	/** When the listener came up, or {@code null} before. */
 	public @Nullable Instant getSince() {
 		return this.since;
