@@ -19,8 +19,9 @@ import org.springframework.integration.ip.tcp.connection.TcpNetServerConnectionF
 /**
  * The blocking connection factory ({@code echo.io: blocking}), able to stop accepting for the
  * drain: closing its server socket ends the accept loop, while each connection's reader goes on
- * in its worker. Its listening socket comes from {@link ListenerSocketSupport}'s server socket
- * factory, which sets the socket options before binding.
+ * in its worker. Its listening socket is a {@link ContinuingServerSocket}, whose options
+ * {@link ListenerSocketSupport} sets before it is bound, and whose accept carries on after a
+ * failure (out of file descriptors) instead of ending Spring Integration's accept loop.
  * <p>
  * A closed connection leaves the factory's map when it closes. Spring Integration sweeps the
  * map only in its accept loop, so an idle server would hold its last closed connections until
@@ -57,7 +58,8 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 	 * gives it its senders (the outbound adapter, and the one that forgets it here), so closing
 	 * told nobody, and the senders then add it to their maps: the sweep after the next accept
 	 * would tell them, but the last ones of a burst would stay until another client came (a
-	 * flood left 4,000 of them, 6 MB). Told here, once it has its senders.
+	 * flood left 4,000 of them, 6 MB). Told here, once it has its senders. A failure here ends the
+	 * connection as {@link #endFailedSetup} says.
 	 */
 	@Override
 	protected void initializeConnection(TcpConnectionSupport connection, Socket socket) {
