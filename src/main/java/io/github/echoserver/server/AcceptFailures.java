@@ -115,6 +115,11 @@ public final class AcceptFailures {
 		return this.reason;
 	}
 
+	/** The pause after the next failure. */
+	long nextPauseMillis() {
+		return this.nextPauseMillis;
+	}
+
 	private void pause(long millis, BooleanSupplier accepting) {
 		long deadline = System.nanoTime() + millis * 1_000_000;
 		synchronized (this.pause) {
