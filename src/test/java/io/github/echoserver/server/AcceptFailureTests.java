@@ -70,7 +70,8 @@ class AcceptFailureTests {
 		try {
 			int port = tcpPort.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 			int admin = httpPort.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-			assertThat(health(admin).path("status").asString()).isEqualTo("UP");
+			// Ready (UP) once the application has started, a moment after its web server.
+			await().atMost(WAIT).untilAsserted(() -> assertThat(health(admin).path("status").asString()).isEqualTo("UP"));
 			// One client served and gone first. The child loads its classes from a directory, a file
 			// each: one loaded for the first time with no descriptor left would fail for good.
 			try (EchoClient first = EchoClient.connect(port)) {
