@@ -4,6 +4,7 @@ import io.github.echoserver.config.ConditionalOnProcessRole;
 import io.github.echoserver.config.ProcessRole;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.server.ConnectionModel;
+import io.github.echoserver.server.ListenQueue;
 import io.github.echoserver.server.ServerStatus;
 
 import org.springframework.context.annotation.Bean;
@@ -28,8 +29,9 @@ class AdminConfiguration {
 	static class ServingProcessAdmin {
 
 		@Bean
-		LocalEchoView localEchoView(ServerStatus status, ConnectionRegistry registry, ConnectionModel model) {
-			return new LocalEchoView(status, registry, model);
+		LocalEchoView localEchoView(ServerStatus status, ConnectionRegistry registry, ConnectionModel model,
+				ListenQueue listenQueue) {
+			return new LocalEchoView(status, registry, model, listenQueue);
 		}
 
 		/** Named so that the health component is called {@code echo}. */
@@ -39,8 +41,8 @@ class AdminConfiguration {
 		}
 
 		@Bean
-		EchoMetrics echoMetrics(ConnectionRegistry registry, ConnectionModel model) {
-			return new EchoMetrics(registry, model);
+		EchoMetrics echoMetrics(ConnectionRegistry registry, ConnectionModel model, ListenQueue listenQueue) {
+			return new EchoMetrics(registry, model, listenQueue);
 		}
 
 	}

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.server.ListenQueue;
 import io.github.echoserver.server.PoolState;
 import io.github.echoserver.server.ServerStatus;
 
@@ -30,11 +31,13 @@ public record EchoDescriptor(String mode, String io, String framing, Listening l
 		@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable List<ProcessDescriptor> processes)
 		implements OperationResponseBody {
 
-	static EchoDescriptor of(ServerStatus status, ConnectionRegistry registry, PoolState pool) {
+	static EchoDescriptor of(ServerStatus status, ConnectionRegistry registry, PoolState pool, ListenQueue listenQueue) {
 		var properties = status.getProperties();
+		ListenQueue.Length queue = listenQueue.length();
 		return new EchoDescriptor(properties.mode().value(), properties.io().value(),
 				properties.framing().value(),
-				new Listening(status.getAddress(), status.getPort(), status.getSince()),
+				new Listening(status.getAddress(), status.getPort(), status.getSince(),
+						(queue != null) ? queue.current() : null, (queue != null) ? queue.max() : null),
 				new Connections(registry.active(), registry.waiting(), registry.accepted(), registry.closed(),
 						registry.rejected(), registry.limit()),
 				pool, new Traffic(registry.linesEchoed(), registry.bytesReceived(), registry.bytesSent()), null);
@@ -44,9 +47,21 @@ public record EchoDescriptor(String mode, String io, String framing, Listening l
 	 * @param address the bind address
 	 * @param port the bound port
 	 * @param since when the listener came up; null while it is not up
+	 * @param acceptQueue connections the kernel has queued for the listener and the server has not
+	 * accepted yet; null where the platform does not tell it (only Linux does) or the listener is
+	 * not up
+	 * @param acceptQueueMax how many that queue holds before the kernel drops connections
+	 * ({@code echo.backlog} capped by {@code net.core.somaxconn}); null likewise
 	 */
 	@JsonInclude(JsonInclude.Include.ALWAYS)
-	public record Listening(String address, int port, @Nullable Instant since) {
+	public record Listening(String address, int port, @Nullable Instant since, @Nullable Integer acceptQueue,
+			@Nullable Integer acceptQueueMax) {
+
+		/** A listener whose accept queue is unknown. */
+		public Listening(String address, int port, @Nullable Instant since) {
+			this(address, port, since, null, null);
+		}
+
 	}
 
 	/**

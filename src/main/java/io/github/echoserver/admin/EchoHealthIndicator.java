@@ -7,7 +7,8 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * The {@code echo} health component: UP while the TCP listener accepts connections, DOWN
- * otherwise (not started yet, failed, or draining), with where it listens and how it serves.
+ * otherwise (not started yet, failed, draining, or accepting fails, e.g. out of file
+ * descriptors: then with the {@code reason}), with where it listens and how it serves.
  */
 public class EchoHealthIndicator extends AbstractHealthIndicator {
 
@@ -20,8 +21,12 @@ public class EchoHealthIndicator extends AbstractHealthIndicator {
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
-		builder.status(this.status.isListening() ? "UP" : "DOWN")
-			.withDetail("address", this.status.getAddress())
+		String acceptFailure = this.status.getAcceptFailure();
+		builder.status((this.status.isListening() && acceptFailure == null) ? "UP" : "DOWN");
+		if (acceptFailure != null) {
+			builder.withDetail("reason", acceptFailure);
+		}
+		builder.withDetail("address", this.status.getAddress())
 			.withDetail("port", this.status.getPort())
 			.withDetail("mode", this.status.getProperties().mode().value())
 			.withDetail("io", this.status.getProperties().io().value());

@@ -34,7 +34,19 @@ public enum EchoMeter {
 	BYTES_SENT("echo.bytes.sent", false, "Bytes sent to clients, server lines included", "bytes"),
 
 	/** Tagged {@code type}. */
-	ERRORS("echo.errors", false, "Connections closed for breaking a rule or after a failure", null);
+	ERRORS("echo.errors", false, "Connections closed for breaking a rule or after a failure, and failed accepts", null),
+
+	/** Where the platform tells it (Linux); NaN while the listener is not up. */
+	LISTEN_QUEUE("echo.listen.queue", true, "Connections the kernel has queued for the listener, not accepted yet",
+			null),
+
+	/** Host-wide (every listener), since boot; where the platform counts it (Linux). */
+	LISTEN_OVERFLOWS("echo.listen.overflows", false,
+			"Connections the kernel dropped because a listener's accept queue was full, every listener of the host", null),
+
+	/** Host-wide (every listener), since boot, overflows included; where the platform counts it (Linux). */
+	LISTEN_DROPS("echo.listen.drops", false, "Connections the kernel dropped at a listener, every listener of the host",
+			null);
 
 	private final String name;
 

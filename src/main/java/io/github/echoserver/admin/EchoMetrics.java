@@ -7,12 +7,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
+import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ErrorType;
 import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.server.ConnectionModel;
 import io.github.echoserver.server.EventLoopModel;
+import io.github.echoserver.server.ListenQueue;
 
 /**
  * The {@code echo.*} meters of DESIGN.md §5 and {@code executor.*{name="echo-workers"}}.
@@ -26,9 +28,12 @@ public class EchoMetrics implements MeterBinder {
 
 	private final ConnectionModel model;
 
-	public EchoMetrics(ConnectionRegistry registry, ConnectionModel model) {
+	private final ListenQueue listenQueue;
+
+	public EchoMetrics(ConnectionRegistry registry, ConnectionModel model, ListenQueue listenQueue) {
 		this.registry = registry;
 		this.model = model;
+		this.listenQueue = listenQueue;
 	}
 
 	@Override
@@ -49,6 +54,7 @@ public class EchoMetrics implements MeterBinder {
 		for (ErrorType type : ErrorType.values()) {
 			EchoMeter.ERRORS.register(meters, r, type::count, Tags.of("type", type.tag()));
 		}
+		bindListenQueue(meters);
 		ThreadPoolExecutor pool = this.model.threadPool();
 		if (pool != null) {
 			new ExecutorServiceMetrics(pool, ConnectionModel.WORKERS_NAME, Tags.empty()).bindTo(meters);
@@ -56,6 +62,28 @@ public class EchoMetrics implements MeterBinder {
 		else if (this.model instanceof EventLoopModel) {
 			bindEventLoops(meters);
 		}
+	}
+
+	/**
+	 * The kernel's figures for the listener, registered only where the platform has them (Linux):
+	 * elsewhere there is no such meter, rather than one that always says NaN.
+	 */
+	private void bindListenQueue(MeterRegistry meters) {
+		ListenQueue queue = this.listenQueue;
+		if (queue.showsLength()) {
+			EchoMeter.LISTEN_QUEUE.register(meters, queue, (it) -> {
+				ListenQueue.Length length = it.length();
+				return (length != null) ? length.current() : Double.NaN;
+			}, Tags.empty());
+		}
+		if (queue.countsDrops()) {
+			EchoMeter.LISTEN_OVERFLOWS.register(meters, queue, (it) -> orNaN(it.overflows()), Tags.empty());
+			EchoMeter.LISTEN_DROPS.register(meters, queue, (it) -> orNaN(it.drops()), Tags.empty());
+		}
+	}
+
+	private static double orNaN(@Nullable Long count) {
+		return (count != null) ? count : Double.NaN;
 	}
 
 	/**

@@ -7,6 +7,7 @@ import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.Ending;
 import io.github.echoserver.connections.TrackedConnection;
 import io.github.echoserver.server.ConnectionModel;
+import io.github.echoserver.server.ListenQueue;
 import io.github.echoserver.server.ServerStatus;
 
 /** The view of a process that serves: its registry and its concurrency model, adapted into descriptors. */
@@ -18,15 +19,19 @@ public class LocalEchoView implements EchoView {
 
 	private final ConnectionModel model;
 
-	public LocalEchoView(ServerStatus status, ConnectionRegistry registry, ConnectionModel model) {
+	private final ListenQueue listenQueue;
+
+	public LocalEchoView(ServerStatus status, ConnectionRegistry registry, ConnectionModel model,
+			ListenQueue listenQueue) {
 		this.status = status;
 		this.registry = registry;
 		this.model = model;
+		this.listenQueue = listenQueue;
 	}
 
 	@Override
 	public EchoDescriptor describe() {
-		return EchoDescriptor.of(this.status, this.registry, this.model.state());
+		return EchoDescriptor.of(this.status, this.registry, this.model.state(), this.listenQueue);
 	}
 
 	@Override

@@ -46,6 +46,8 @@ public class ConnectionRegistry {
 
 	private final LongAdder writeTimeouts = new LongAdder();
 
+	private final LongAdder acceptFailures = new LongAdder();
+
 	private final LongAdder linesEchoed = new LongAdder();
 
 	private final LongAdder bytesReceived = new LongAdder();
@@ -149,6 +151,11 @@ public class ConnectionRegistry {
 		this.writeTimeouts.increment();
 	}
 
+	/** Accepting a connection failed while the listener was open; no connection was taken on. */
+	public void acceptFailed() {
+		this.acceptFailures.increment();
+	}
+
 	void lineEchoed(int replyBytes) {
 		this.linesEchoed.increment();
 		this.bytesSent.add(replyBytes);
@@ -214,6 +221,10 @@ public class ConnectionRegistry {
 
 	public long writeTimeouts() {
 		return this.writeTimeouts.sum();
+	}
+
+	public long acceptFailures() {
+		return this.acceptFailures.sum();
 	}
 
 	public long linesEchoed() {

@@ -3,8 +3,8 @@ package io.github.echoserver.connections;
 import java.util.function.ToLongFunction;
 
 /**
- * Why a connection was closed for breaking a rule or after a failure; the {@code type} tag of
- * {@code echo.errors}.
+ * Why a connection was closed for breaking a rule or after a failure, or why none could be
+ * accepted; the {@code type} tag of {@code echo.errors}.
  */
 public enum ErrorType {
 
@@ -15,7 +15,13 @@ public enum ErrorType {
 	INTERNAL("internal", ConnectionRegistry::internalErrors),
 
 	/** A reply that could not be written within {@code echo.write-timeout}. */
-	WRITE_TIMEOUT("write-timeout", ConnectionRegistry::writeTimeouts);
+	WRITE_TIMEOUT("write-timeout", ConnectionRegistry::writeTimeouts),
+
+	/**
+	 * Accepting a connection failed while the listener was open (out of file descriptors, most
+	 * often): counts failed attempts, not connections; the accept loop pauses and carries on.
+	 */
+	ACCEPT("accept", ConnectionRegistry::acceptFailures);
 
 	private final String tag;
 
@@ -31,7 +37,7 @@ public enum ErrorType {
 		return this.tag;
 	}
 
-	/** How many connections of {@code registry} ended this way. */
+	/** How many connections of {@code registry} ended this way (for {@link #ACCEPT}, failed accepts). */
 	public long count(ConnectionRegistry registry) {
 		return this.count.applyAsLong(registry);
 	}

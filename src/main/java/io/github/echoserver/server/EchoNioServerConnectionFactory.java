@@ -36,15 +36,19 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 
 	private final PipelineFactory pipelines;
 
+	private final AcceptFailures acceptFailures;
+
 	private volatile @Nullable ServerSocketChannel serverChannel;
 
 	/** The port bound (the real one when 0 was asked for); still reported once the drain closed the channel. */
 	private volatile int boundPort;
 
-	EchoNioServerConnectionFactory(int port, EventLoopModel loops, PipelineFactory pipelines) {
+	EchoNioServerConnectionFactory(int port, EventLoopModel loops, PipelineFactory pipelines,
+			AcceptFailures acceptFailures) {
 		super(port);
 		this.loops = loops;
 		this.pipelines = pipelines;
+		this.acceptFailures = acceptFailures;
 		registerSender(new ClosedConnectionForgetter(this.connections));
 	}
 
@@ -53,7 +57,11 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 		return "tcp-nio-event-loop-server-connection-factory";
 	}
 
-	/** The accept loop, on the listener thread (see {@link ServerExecutor}). */
+	/**
+	 * The accept loop, on the listener thread (see {@link ServerExecutor}). It ends only when
+	 * the drain or the stop closes the listening channel; a failed accept while it is open (out
+	 * of file descriptors, most often) is counted and followed by a pause ({@link AcceptFailures}).
+	 */
 	@Override
 	public void run() {
 		ServerSocketChannel channel = bind();
@@ -65,14 +73,19 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 		setListening(true);
 		publishServerListeningEvent(getPort());
 		try {
-			while (isActive()) {
-				accept(channel.accept());
-			}
-		}
-		catch (IOException ex) {
-			// The drain or the stop closed the listening channel: accepting is over.
-			if (channel.isOpen() && isActive()) {
-				logger.error(ex, "The accept loop stopped");
+			while (isActive() && channel.isOpen()) {
+				SocketChannel socket;
+				try {
+					socket = channel.accept();
+				}
+				catch (IOException ex) {
+					if (channel.isOpen() && isActive()) {
+						this.acceptFailures.failed(ex, this.boundPort, () -> channel.isOpen() && isActive());
+					}
+					continue;
+				}
+				this.acceptFailures.accepted();
+				accept(socket);
 			}
 		}
 		finally {
@@ -99,23 +112,36 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 	}
 
 	private void accept(SocketChannel socket) {
+		EchoNioConnection connection;
 		try {
 			socket.configureBlocking(false);
 			setSocketAttributes(socket.socket());
-			EchoNioConnection connection = new EchoNioConnection(socket, this.loops.next(), this.pipelines,
-					getApplicationEventPublisher(), getComponentName());
+			connection = new EchoNioConnection(socket, this.loops.next(), this.pipelines, getApplicationEventPublisher(),
+					getComponentName());
 			if (!connection.pipeline().admit(connection.getHostAddress(), connection.getPort(), ConnectionState.SERVING,
 					connection)) {
 				connection.end(Ending.TOO_MANY_CONNECTIONS);
 				return;
 			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// Not admitted: nothing was counted, the socket is all there is to let go of.
+			logger.warn(() -> "Could not take on a connection: " + ex);
+			closeQuietly(socket);
+			return;
+		}
+		try {
 			TcpConnectionSupport wrapped = wrapConnection(connection);
 			initializeConnection(wrapped, socket.socket());
 			connection.open();
 		}
-		catch (IOException | RuntimeException ex) {
-			logger.warn(() -> "Could not take on a connection: " + ex);
-			closeQuietly(socket);
+		catch (RuntimeException ex) {
+			// Admitted, so counted as active: it ends through its pipeline, which closes it and
+			// tells the registry, instead of a bare close that would leave it counted for good.
+			logger.warn(() -> "Setting up the connection from " + connection.getHostAddress() + ":"
+					+ connection.getPort() + " failed: " + ex);
+			this.connections.remove(connection.getConnectionId());
+			connection.end(Ending.INTERNAL_ERROR);
 		}
 	}
 
@@ -123,6 +149,7 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 	public void stopAccepting() {
 		closeQuietly(this.serverChannel);
 		setListening(false);
+		this.acceptFailures.wake();
 	}
 
 	/** Marked inactive first, so that the accept loop takes the closed channel for the stop it is. */

@@ -1,5 +1,7 @@
 package io.github.echoserver.server;
 
+import java.nio.file.Path;
+
 import io.github.echoserver.config.ConditionalOnProcessRole;
 import io.github.echoserver.config.EchoProperties;
 import io.github.echoserver.config.ProcessRole;
@@ -44,6 +46,11 @@ class EchoServerConfiguration {
 	}
 
 	@Bean
+	AcceptFailures acceptFailures(ConnectionRegistry registry) {
+		return new AcceptFailures(registry);
+	}
+
+	@Bean
 	ConnectionModel connectionModel(EchoProperties properties) {
 		return ConnectionModel.of(properties);
 	}
@@ -62,17 +69,16 @@ class EchoServerConfiguration {
 
 	@Bean
 	AbstractServerConnectionFactory echoConnectionFactory(EchoProperties properties, ConnectionModel model,
-			PipelineFactory pipelines, ListenerGate gate, Environment environment) {
+			PipelineFactory pipelines, ListenerGate gate, AcceptFailures acceptFailures, Environment environment) {
 		ListenerSocketSupport listenerSocket = new ListenerSocketSupport(
 				ProcessRole.of(environment) == ProcessRole.WORKER, gate);
 		AbstractServerConnectionFactory factory;
 		if (model instanceof EventLoopModel loops) {
-			factory = new EchoNioServerConnectionFactory(properties.port(), loops, pipelines);
+			factory = new EchoNioServerConnectionFactory(properties.port(), loops, pipelines, acceptFailures);
 		}
 		else {
-			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(properties.port());
+			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(properties.port(), acceptFailures);
 			net.setTcpNetConnectionSupport(new EchoNetConnectionSupport(pipelines));
-			net.setTcpSocketFactorySupport(listenerSocket);
 			factory = net;
 		}
 		factory.setTcpSocketSupport(listenerSocket);
@@ -148,10 +154,16 @@ class EchoServerConfiguration {
 
 	@Bean
 	ServerStatus serverStatus(EchoProperties properties, AbstractServerConnectionFactory factory,
-			Environment environment) {
+			AcceptFailures acceptFailures, Environment environment) {
 		WorkerIdentity worker = WorkerIdentity.of(environment);
 		String name = (worker == null) ? "Echo server" : worker.standby() ? "Standby worker" : "Worker " + worker.index();
-		return new ServerStatus(properties, factory, name);
+		return new ServerStatus(properties, factory, name, acceptFailures);
+	}
+
+	/** The listener's accept queue and the kernel's drops, as Linux tells them; null figures elsewhere. */
+	@Bean
+	ListenQueue listenQueue(ServerStatus status, EchoProperties properties) {
+		return new ListenQueue(Path.of("/proc"), status.getAddress(), status::getListeningPort, properties.backlog());
 	}
 
 	@Bean

@@ -141,10 +141,20 @@ final class EventLoop implements Runnable {
 		connection.close();
 	}
 
+	/**
+	 * Every task queued so far. A failing task is the fault of whoever handed it over and is
+	 * logged here: left to end the pass, it would strand the tasks behind it until some later
+	 * wake-up, and none may come (the wake-up that brought them has been spent).
+	 */
 	private void runTasks() {
 		Runnable task;
 		while ((task = this.tasks.poll()) != null) {
-			task.run();
+			try {
+				task.run();
+			}
+			catch (RuntimeException ex) {
+				logger.error("A task on event loop " + this.thread.getName() + " failed; the loop runs the others", ex);
+			}
 		}
 	}
 

@@ -1,27 +1,21 @@
 package io.github.echoserver.server;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
 
-import javax.net.ServerSocketFactory;
-import javax.net.SocketFactory;
-
-import org.springframework.integration.ip.tcp.connection.TcpSocketFactorySupport;
 import org.springframework.integration.ip.tcp.connection.TcpSocketSupport;
 
 /**
  * Socket options of the listening socket, applied before it is bound, through Spring
- * Integration's own hooks (DESIGN.md §3 point 12): the NIO factory calls
- * {@link #postProcessServerSocket} before binding; the blocking factory binds inside its
- * server socket factory, so {@link #getServerSocketFactory()} creates the socket unbound, applies
- * the options, then binds. Options that only work before bind ({@code SO_REUSEPORT}, which the
- * multi-process model needs) therefore take effect in both.
+ * Integration's own hook (DESIGN.md §3 point 12): both factories create their listening socket
+ * unbound and call {@link #postProcessServerSocket} before binding it (Spring Integration's
+ * blocking factory calls it again once bound, which changes nothing). Options that only work
+ * before bind ({@code SO_REUSEPORT}, which the multi-process model needs) therefore take effect
+ * in both.
  */
-final class ListenerSocketSupport implements TcpSocketSupport, TcpSocketFactorySupport {
+final class ListenerSocketSupport implements TcpSocketSupport {
 
 	private final boolean reusePort;
 
@@ -63,51 +57,6 @@ final class ListenerSocketSupport implements TcpSocketSupport, TcpSocketFactoryS
 
 	@Override
 	public void postProcessSocket(Socket socket) {
-	}
-
-	@Override
-	public ServerSocketFactory getServerSocketFactory() {
-		return new BindAfterOptions();
-	}
-
-	@Override
-	public SocketFactory getSocketFactory() {
-		return SocketFactory.getDefault();
-	}
-
-	/** Creates unbound, applies the options, then binds. */
-	private final class BindAfterOptions extends ServerSocketFactory {
-
-		@Override
-		public ServerSocket createServerSocket() throws IOException {
-			ServerSocket socket = new ServerSocket();
-			postProcessServerSocket(socket);
-			return socket;
-		}
-
-		@Override
-		public ServerSocket createServerSocket(int port) throws IOException {
-			return createServerSocket(port, 0, null);
-		}
-
-		@Override
-		public ServerSocket createServerSocket(int port, int backlog) throws IOException {
-			return createServerSocket(port, backlog, null);
-		}
-
-		@Override
-		public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
-			ServerSocket socket = createServerSocket();
-			try {
-				socket.bind(new InetSocketAddress(address, port), backlog);
-				return socket;
-			}
-			catch (IOException ex) {
-				socket.close();
-				throw ex;
-			}
-		}
-
 	}
 
 }

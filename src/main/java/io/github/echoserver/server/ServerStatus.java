@@ -30,6 +30,8 @@ public class ServerStatus {
 
 	private final AbstractServerConnectionFactory factory;
 
+	private final AcceptFailures acceptFailures;
+
 	private volatile String name;
 
 	private final CompletableFuture<Integer> listening = new CompletableFuture<>();
@@ -41,10 +43,13 @@ public class ServerStatus {
 	 * @param factory its connection factory
 	 * @param name what the startup line calls this process: {@code Echo server}, or
 	 * {@code Worker 2} in the multi-process model
+	 * @param acceptFailures what the accept loop has met
 	 */
-	public ServerStatus(EchoProperties properties, AbstractServerConnectionFactory factory, String name) {
+	public ServerStatus(EchoProperties properties, AbstractServerConnectionFactory factory, String name,
+			AcceptFailures acceptFailures) {
 		this.properties = properties;
 		this.factory = factory;
+		this.acceptFailures = acceptFailures;
 		this.name = name;
 	}
 
@@ -55,6 +60,7 @@ public class ServerStatus {
 				+ this.properties.mode().value() + ", io=" + this.properties.io().value() + ", framing="
 				+ this.properties.framing().value() + ")");
 		this.listening.complete(event.getPort());
+		DescriptorLimit.check(this.properties.maxConnections());
 	}
 
 	@EventListener
@@ -98,6 +104,14 @@ public class ServerStatus {
 		return this.factory.isListening();
 	}
 
+	/**
+	 * Why the listener cannot accept connections now although it listens (e.g.
+	 * {@code cannot accept: Too many open files}), or {@code null} while it can.
+	 */
+	public @Nullable String getAcceptFailure() {
+		return this.acceptFailures.reason();
+	}
+
 	/** The bind address from {@code echo.address}. */
 	public String getAddress() {
 		return this.properties.address();
@@ -106,6 +120,11 @@ public class ServerStatus {
 	/** The port bound, or the configured one before binding. */
 	public int getPort() {
 		return this.factory.getPort();
+	}
+
+	/** The port bound while the listener accepts connections, else 0. */
+	int getListeningPort() {
+		return isListening() ? getPort() : 0;
 	}
 
 	/** When the listener came up, or {@code null} before. */
