@@ -84,8 +84,14 @@ final class EventLoop implements Runnable {
 				runTasks();
 				runTurns();
 			}
-			catch (IOException | RuntimeException ex) {
-				// A failure belongs to one connection, which has ended by now; the loop serves on.
+			catch (VirtualMachineError ex) {
+				// Out of memory or stack: nothing this loop can mend, and the JVM's own policy applies.
+				throw ex;
+			}
+			catch (Throwable ex) {
+				// A failure belongs to one connection, which has ended by now; the loop serves on. An
+				// Error too: a class first needed with no descriptor left fails to load
+				// (NoClassDefFoundError), and a loop that died would strand all its connections.
 				logger.error("Event loop " + this.thread.getName() + " carries on after an unexpected failure", ex);
 			}
 			finally {
