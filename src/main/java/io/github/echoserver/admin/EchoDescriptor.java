@@ -14,7 +14,7 @@ import io.github.echoserver.server.ServerStatus;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 
 /**
- * {@code GET /actuator/echo}: the server at one instant (DESIGN.md §5).
+ * {@code GET /actuator/echo}: the server at one instant (the README's Admin API section).
  *
  * @param mode the concurrency model
  * @param io the I/O flavour

@@ -11,7 +11,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 /**
- * The {@code echo} Actuator endpoint (DESIGN.md §5): the server's state, its open connections,
+ * The {@code echo} Actuator endpoint (the README's Admin API section): the server's state, its open connections,
  * and closing one of them. It only maps HTTP onto an {@link EchoView}: this process's own, or
  * the supervisor's sum of its workers.
  */

@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.Tags;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@code echo.*} meters of DESIGN.md §5, defined once: name, kind, description and unit. A
+ * The {@code echo.*} meters of the README's Admin API section, defined once: name, kind, description and unit. A
  * single process binds them to its registry ({@link EchoMetrics}); the supervisor of the
  * multi-process model binds them once per worker, tagged {@code process}, to the figures its
  * workers report.

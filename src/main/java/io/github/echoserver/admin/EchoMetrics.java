@@ -17,10 +17,11 @@ import io.github.echoserver.server.EventLoopModel;
 import io.github.echoserver.server.ListenQueue;
 
 /**
- * The {@code echo.*} meters of DESIGN.md §5 and {@code executor.*{name="echo-workers"}}.
+ * The {@code echo.*} meters of the README's Admin API section and {@code executor.*{name="echo-workers"}}.
  * Every meter reads the registry's own counters when scraped, so the per-line path pays for no
  * meter at all. The workers' pool is not a bean (a pool bean would delay shutdown for as long as
- * a client stays connected, DESIGN.md §3 point 6), so its executor meters are bound here.
+ * a client stays connected: docs/architecture.md, Spring Integration point 6), so its executor
+ * meters are bound here.
  */
 public class EchoMetrics implements MeterBinder {
 

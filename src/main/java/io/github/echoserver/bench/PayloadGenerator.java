@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class PayloadGenerator {
 
-	/** What the server puts before every echoed line (DESIGN.md §2). */
+	/** What the server puts before every echoed line (the README's Protocol section). */
 	static final byte[] PREFIX = "server echo# ".getBytes(StandardCharsets.US_ASCII);
 
 	/** 64 printable bytes, none of them CR or LF: 6 random bits pick one. */

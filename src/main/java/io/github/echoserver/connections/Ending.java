@@ -11,7 +11,7 @@ import org.springframework.boot.logging.LogLevel;
 /**
  * Every way a connection ends, in one table: the {@code server ...#} line the client gets (or
  * none), the level of the log line, the counter it moves, and whether the replies to lines
- * already read are still written first (DESIGN.md §7 step 6).
+ * already read are still written first (docs/architecture.md, How a line travels).
  * <p>
  * Endings that the client caused from its own side of the stream (it left, broke a rule, pressed
  * Ctrl+C) and the drain keep the replies: they happen between reads, so every line read so far

@@ -1,5 +1,5 @@
 /**
- * The multi-process model ({@code echo.processes > 1}, DESIGN.md §1): a supervisor that serves
+ * The multi-process model ({@code echo.processes > 1}, docs/architecture.md): a supervisor that serves
  * no TCP but starts, watches, restarts, drains and reports worker processes of the same jar,
  * and the worker's end of the control channel between them. The workers share the echo port
  * through {@code SO_REUSEPORT}; the control channel is a Unix domain socket in a directory only

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The lines the server says on its own behalf, all of the form {@code server <word># <text>} CR
- * LF (DESIGN.md §2). The wording lives here and nowhere else.
+ * LF (the README's Protocol section). The wording lives here and nowhere else.
  */
 public final class ServerMessages {
 

@@ -10,7 +10,7 @@ import io.github.echoserver.config.Io;
 import io.github.echoserver.config.Mode;
 
 /**
- * A concurrency model of DESIGN.md §3: the threads that serve connections, their bound, and
+ * A concurrency model (README, "The models"): the threads that serve connections, their bound, and
  * what happens to work beyond the bound. The connection factory's own accept loop never runs
  * here (see {@link ServerExecutor}).
  * <p>

@@ -26,8 +26,9 @@ import org.springframework.messaging.Message;
  * A blocking (TcpNet) connection: a worker runs {@link #run()}, which publishes the open event
  * and then reads, 8 KiB at a time, into the {@link ConnectionPipeline}; the pipeline does the
  * rest. Replies come back through {@link #send(Message)} on the same thread and are flushed once
- * per read. The stock connection reads one byte per call (DESIGN.md §3 point 5) and turns each
- * frame into a message through the mapper; here the pipeline pushes frames to the listener.
+ * per read. The stock connection reads one byte per call (docs/architecture.md, Spring
+ * Integration point 5) and turns each frame into a message through the mapper; here the
+ * pipeline pushes frames to the listener.
  * <p>
  * What is particular to blocking sockets lives here: a connection may wait for a worker (the
  * drain then answers what it sent, on a thread of its own), a reader may sit in {@code read()}

@@ -18,7 +18,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.integration.ip.tcp.inbound.TcpReceivingChannelAdapter;
 
 /**
- * Starts the TCP listener, and on shutdown drains it (DESIGN.md §6).
+ * Starts the TCP listener, and on shutdown drains it (the README's Shutdown section).
  * <p>
  * Start: start the inbound adapter (and with it the connection factory) and wait until the socket is
  * bound, so that a started context is a listening server or a failed startup. Stop, before the admin HTTP server stops: readiness goes to

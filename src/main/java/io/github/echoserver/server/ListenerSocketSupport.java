@@ -9,8 +9,8 @@ import org.springframework.integration.ip.tcp.connection.TcpSocketSupport;
 
 /**
  * Socket options of the listening socket, applied before it is bound, through Spring
- * Integration's own hook (DESIGN.md §3 point 12): both factories create their listening socket
- * unbound and call {@link #postProcessServerSocket} before binding it (Spring Integration's
+ * Integration's own hook (docs/architecture.md, Spring Integration point 12): both factories
+ * create their listening socket unbound and call {@link #postProcessServerSocket} before binding it (Spring Integration's
  * blocking factory calls it again once bound, which changes nothing). Options that only work
  * before bind ({@code SO_REUSEPORT}, which the multi-process model needs) therefore take effect
  * in both.

@@ -16,7 +16,7 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
  * worker serves one connection until it closes, so {@code size} clients are served at once and
  * {@code queueCapacity} more wait; the next one is refused with {@code server busy#} by
  * {@link RefuseConnectionPolicy} (the factory's own handling would log an ERROR and drop the
- * socket without a word, DESIGN.md §3 point 3).
+ * socket without a word, docs/architecture.md, Spring Integration point 3).
  */
 public sealed class PooledModel implements ConnectionModel permits SingleModel {
 

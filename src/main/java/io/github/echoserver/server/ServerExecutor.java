@@ -8,9 +8,9 @@ import org.springframework.integration.ip.tcp.connection.TcpConnection;
 /**
  * The executor handed to the connection factory. Spring Integration runs a server factory's
  * never-ending accept loop as a task on the same executor as connection work; on a pool of N
- * that loop would take a worker for good, and a pool of one would serve nobody (DESIGN.md §3
- * point 1). So the loop gets a thread of its own and only connection work goes to the
- * {@link ConnectionModel}.
+ * that loop would take a worker for good, and a pool of one would serve nobody
+ * (docs/architecture.md, Spring Integration point 1). So the loop gets a thread of its own and
+ * only connection work goes to the {@link ConnectionModel}.
  */
 final class ServerExecutor implements Executor {
 

@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Proves over real HTTP that the admin API of DESIGN.md §5 (the {@code echo} endpoint, its
+ * Proves over real HTTP that the admin API of the README's Admin API section (the {@code echo} endpoint, its
  * connection list and close operation, the meters and the health component) reports and acts on
  * what real TCP clients do, for blocking and NIO pooled servers.
  */

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Proves the framing of DESIGN.md §2 byte by byte, without a socket: how {@link LineDecoder} cuts
+ * Proves the framing of the README's Protocol section byte by byte, without a socket: how {@link LineDecoder} cuts
  * lines (LF or CR LF, bounded by the limit), how {@link RawDecoder} passes chunks, and how each
  * {@link Framing} builds its reply.
  */
@@ -219,7 +219,7 @@ class LineDecoderTests {
 
 	@Test
 	void unterminatedTailLongerThanMaxIsTooLongAtTheEndOfTheStream() {
-		// DESIGN.md §2: a line over the limit is never echoed, also when the client closes
+		// the README's Protocol section: a line over the limit is never echoed, also when the client closes
 		// without a line terminator.
 		feed("a".repeat(MAX + 1));
 		assertThatExceptionOfType(LineTooLongException.class).isThrownBy(this.decoder::finish);

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Proves that the server's own lines are, byte for byte, the {@code server <word># <text>} CR LF
- * lines that DESIGN.md §2 promises.
+ * lines that the README's Protocol section promises.
  */
 class ServerMessagesTests {
 

@@ -49,7 +49,8 @@ class DrainUnderLoadTests {
 
 	/**
 	 * How long to wait for the child JVM to exit after SIGTERM: the drain's bound and then some,
-	 * yet short of the 30 s hang of DESIGN.md §3 point 6 (an executor waiting for its tasks).
+	 * yet short of the 30 s hang of an executor waiting for its tasks (docs/architecture.md,
+	 * Spring Integration point 6).
 	 */
 	private static final Duration EXIT_WAIT = Duration.ofSeconds(25);
 

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every valid combination of {@code echo.mode} and {@code echo.io} speaks the wire protocol of
- * DESIGN.md §2 byte for byte, and {@code echo.framing=raw} sends every byte back unchanged.
+ * the README's Protocol section byte for byte, and {@code echo.framing=raw} sends every byte back unchanged.
  */
 class EchoProtocolTests {
 

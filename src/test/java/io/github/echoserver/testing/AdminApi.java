@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The admin API (DESIGN.md §5) of a {@link RunningServer} or a {@link SupervisorProcess}: called,
+ * The admin API (the README's Admin API section) of a {@link RunningServer} or a {@link SupervisorProcess}: called,
  * and read as JSON, as the tests read it.
  */
 public final class AdminApi {

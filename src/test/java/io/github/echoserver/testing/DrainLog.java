@@ -3,7 +3,7 @@ package io.github.echoserver.testing;
 import java.util.regex.Pattern;
 
 /**
- * What the server logs when it drains (DESIGN.md §6), as the tests that read the log look for
+ * What the server logs when it drains (the README's Shutdown section), as the tests that read the log look for
  * it: one place to change if the wording changes.
  */
 public final class DrainLog {

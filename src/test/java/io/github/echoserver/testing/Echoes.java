@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * One line's round trip as the tests check it: sent with CR LF, answered with the default
- * prefix, the line and CR LF (DESIGN.md §2).
+ * prefix, the line and CR LF (the README's Protocol section).
  */
 public final class Echoes {
 
