@@ -277,11 +277,13 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	}
 
 	/**
-	 * A refusal, on the accepting thread or by the pool's rejection policy: said at once, before
-	 * the connection is handed to a worker. The socket is new, its send buffer empty: the line
-	 * cannot block.
+	 * An ending before the connection is handed to a worker, on the accepting thread or by the
+	 * pool's rejection policy: a refusal, or a setup that failed. Said at once, not apart as
+	 * {@link #end} does, because whoever refuses closes the socket right after (Spring
+	 * Integration's accept loop does, after a failed setup). The socket is new, its send buffer
+	 * empty: the line cannot block.
 	 */
-	void refuse(Ending ending) {
+	void endBeforeServing(Ending ending) {
 		this.claimed.set(true);
 		this.pipeline.end(ending);
 	}
@@ -334,7 +336,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	/** Called by the pool's rejection policy, on the accepting thread, when no worker and no queue slot is free. */
 	void refuseBecausePoolIsFull() {
-		refuse(Ending.POOL_FULL);
+		endBeforeServing(Ending.POOL_FULL);
 	}
 
 }

@@ -31,7 +31,7 @@ final class EchoNetConnectionSupport implements TcpNetConnectionSupport {
 		EchoNetConnection connection = new EchoNetConnection(socket, publisher, factoryName, this.pipelines);
 		if (!connection.pipeline()
 			.admit(connection.getHostAddress(), connection.getPort(), ConnectionState.WAITING, connection)) {
-			connection.refuse(Ending.TOO_MANY_CONNECTIONS);
+			connection.endBeforeServing(Ending.TOO_MANY_CONNECTIONS);
 		}
 		return connection;
 	}

@@ -9,7 +9,6 @@ import java.net.SocketTimeoutException;
 
 import org.jspecify.annotations.Nullable;
 
-import io.github.echoserver.connections.ConnectionHandle;
 import io.github.echoserver.connections.Ending;
 
 import org.springframework.integration.ip.tcp.connection.TcpConnectionInterceptorSupport;
@@ -100,8 +99,8 @@ final class EchoNetServerConnectionFactory extends TcpNetServerConnectionFactory
 			raw = interceptor.getTheConnection();
 		}
 		this.connections.remove(raw.getConnectionId());
-		if (raw instanceof ConnectionHandle handle) {
-			handle.end(Ending.INTERNAL_ERROR);
+		if (raw instanceof EchoNetConnection echoConnection) {
+			echoConnection.endBeforeServing(Ending.INTERNAL_ERROR);
 		}
 	}
 
