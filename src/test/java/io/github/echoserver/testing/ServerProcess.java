@@ -6,6 +6,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import tools.jackson.databind.JsonNode;
 
@@ -36,6 +37,23 @@ public final class ServerProcess implements AutoCloseable {
 		return launch(new ProcessBuilder(ChildConsole.command(List.of(), properties)));
 	}
 
+	/**
+	 * Start the application on free loopback ports with at most {@code limit} open files: the
+	 * {@code ulimit -n} of its own process (soft and hard, so that the JVM cannot raise it), set
+	 * by a shell that then becomes the JVM, so that its pid is the JVM's.
+	 * @param limit the most file descriptors the child may hold
+	 * @param jvmOptions options of the child JVM
+	 * @param properties {@code name=value} pairs, as {@link #start(String...)} takes them
+	 * @return the started process; see {@link #awaitListening(Duration)}
+	 */
+	public static ServerProcess startWithDescriptorLimit(int limit, List<String> jvmOptions, String... properties) {
+		String java = ChildConsole.command(jvmOptions, properties)
+			.stream()
+			.map(ServerProcess::quoted)
+			.collect(Collectors.joining(" "));
+		return launch(new ProcessBuilder("bash", "-c", "ulimit -n " + limit + " && exec " + java));
+	}
+
 	/** Start the child {@code builder} describes, its errors merged into its output. */
 	private static ServerProcess launch(ProcessBuilder builder) {
 		try {
@@ -44,6 +62,11 @@ public final class ServerProcess implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+	}
+
+	/** One word for bash, whatever it holds. */
+	private static String quoted(String word) {
+		return "'" + word.replace("'", "'\\''") + "'";
 	}
 
 	/**
