@@ -6,18 +6,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.echoserver.EchoServerApplication;
-import io.github.echoserver.testing.ChildConsole;
 import io.github.echoserver.testing.RunningServer;
+import io.github.echoserver.testing.ServerProcess;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -87,44 +84,24 @@ class UnknownEchoPropertyTests {
 	}
 
 	@Test
-	void mistypedKeyEndsTheProcessWithAFailureStatusAndNoStackTrace() throws Exception {
-		Process child = new ProcessBuilder(ChildConsole.command(List.of(), "echo.mdoe=single")).redirectErrorStream(true)
-			.start();
-		try {
-			ChildConsole console = new ChildConsole(child, "test-child-output", (line) -> {
-			});
-			assertThat(child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
-			console.awaitEnd(CHILD_TIMEOUT);
+	void mistypedKeyEndsTheProcessWithAFailureStatusAndNoStackTrace() {
+		try (ServerProcess child = ServerProcess.start("echo.mdoe=single")) {
+			assertThat(child.awaitExit(CHILD_TIMEOUT)).as("the child ended").isTrue();
 			assertThat(child.exitValue()).isNotZero();
-			assertThat(console.lines()).contains("Unknown property echo.mdoe; did you mean echo.mode?")
+			assertThat(child.lines()).contains("Unknown property echo.mdoe; did you mean echo.mode?")
 				.noneMatch((line) -> line.startsWith("\tat ") || line.contains("Exception in thread"));
-		}
-		finally {
-			child.destroyForcibly();
 		}
 	}
 
 	@Test
-	void unknownEnvironmentVariablesAndSystemPropertiesOnlyWarn() throws Exception {
-		ProcessBuilder builder = new ProcessBuilder(
-				ChildConsole.command(List.of("-Decho.idle-timout=1s", "-Decho.line-timeout=5s"), "echo.mode=single"))
-			.redirectErrorStream(true);
-		builder.environment().keySet().removeIf((name) -> name.toUpperCase(Locale.ROOT).startsWith("ECHO_"));
-		builder.environment()
-			.putAll(Map.of("ECHO_MDOE", "per-connection", "ECHO_UNRELATED", "1", "ECHO_POOL_QUEUE_CAPACITY", "3",
-					"ECHO_MAXLINELENGTH", "100"));
-		Process child = builder.start();
-		try {
-			CompletableFuture<Void> listening = new CompletableFuture<>();
-			ChildConsole console = new ChildConsole(child, "test-child-output", (line) -> {
-				if (line.contains("listening on")) {
-					listening.complete(null);
-				}
-			});
-			console.end().thenRun(() -> listening.completeExceptionally(new IllegalStateException(
-					"The child ended before listening: " + String.join("\n", console.lines()))));
-			listening.get(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-			assertThat(String.join("\n", console.lines()))
+	void unknownEnvironmentVariablesAndSystemPropertiesOnlyWarn() {
+		try (ServerProcess child = ServerProcess
+			.startWithEnvironment(List.of("-Decho.idle-timout=1s", "-Decho.line-timeout=5s"),
+					Map.of("ECHO_MDOE", "per-connection", "ECHO_UNRELATED", "1", "ECHO_POOL_QUEUE_CAPACITY", "3",
+							"ECHO_MAXLINELENGTH", "100"),
+					"echo.mode=single")
+			.awaitListening(CHILD_TIMEOUT)) {
+			assertThat(child.output())
 				.contains("Unknown environment variable ECHO_MDOE ignored (it would set echo.mdoe); did you mean ECHO_MODE?")
 				.contains("Unknown environment variable ECHO_UNRELATED ignored (it would set echo.unrelated)\n")
 				.contains("Unknown system property echo.idle-timout ignored; did you mean echo.idle-timeout?")
@@ -132,11 +109,6 @@ class UnknownEchoPropertyTests {
 				.doesNotContain("ECHO_MAXLINELENGTH")
 				.doesNotContain("echo.line-timeout")
 				.contains("mode=single");
-		}
-		finally {
-			child.destroy();
-			child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-			child.destroyForcibly();
 		}
 	}
 

@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -52,6 +54,23 @@ public final class ServerProcess implements AutoCloseable {
 			.map(ServerProcess::quoted)
 			.collect(Collectors.joining(" "));
 		return launch(new ProcessBuilder("bash", "-c", "ulimit -n " + limit + " && exec " + java));
+	}
+
+	/**
+	 * Start the application on free loopback ports with an environment of its own: the tests'
+	 * without any {@code ECHO_*} variable (so that one set where the tests run cannot change what
+	 * a test sees), and {@code environment}.
+	 * @param jvmOptions options of the child JVM, e.g. {@code -Dname=value}
+	 * @param environment variables added to the child's environment
+	 * @param properties {@code name=value} pairs, as {@link #start(String...)} takes them
+	 * @return the started process; see {@link #awaitListening(Duration)}
+	 */
+	public static ServerProcess startWithEnvironment(List<String> jvmOptions, Map<String, String> environment,
+			String... properties) {
+		ProcessBuilder builder = new ProcessBuilder(ChildConsole.command(jvmOptions, properties));
+		builder.environment().keySet().removeIf((name) -> name.toUpperCase(Locale.ROOT).startsWith("ECHO_"));
+		builder.environment().putAll(environment);
+		return launch(builder);
 	}
 
 	/** Start the child {@code builder} describes, its errors merged into its output. */
