@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -12,16 +11,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.echoserver.EchoServerApplication;
+import io.github.echoserver.testing.FailureReport;
 import io.github.echoserver.testing.RunningServer;
 import io.github.echoserver.testing.ServerProcess;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * Proves that a key under {@code echo.} that no property has stops the application at startup
@@ -35,22 +32,21 @@ class UnknownEchoPropertyTests {
 
 	@Test
 	void mistypedKeyOnTheCommandLineStopsStartupNamingTheKeyMeant(CapturedOutput output) {
-		assertStartupFails(output, "--echo.mdoe=single");
-		assertThat(failureDescription(output)).isEqualTo("Unknown property echo.mdoe; did you mean echo.mode?");
+		assertThat(assertStartupFails(output, "echo.mdoe=single").description())
+			.isEqualTo("Unknown property echo.mdoe; did you mean echo.mode?");
 	}
 
 	@Test
 	void mistypedNestedKeyStopsStartupNamingTheKeyMeant(CapturedOutput output) {
-		assertStartupFails(output, "--echo.pool.sise=4");
-		assertThat(failureDescription(output))
+		assertThat(assertStartupFails(output, "echo.pool.sise=4").description())
 			.isEqualTo("Unknown property echo.pool.sise; did you mean echo.pool.size?");
 	}
 
 	@Test
 	void keyLikeNoOtherStopsStartupNamingOnlyTheKey(CapturedOutput output) {
-		assertStartupFails(output, "--echo.proxy-protocol=v1");
-		assertThat(failureDescription(output)).isEqualTo("Unknown property echo.proxy-protocol");
-		assertThat(failureReport(output)).contains("echo.mode").contains("echo.pool.queue-capacity");
+		FailureReport report = assertStartupFails(output, "echo.proxy-protocol=v1");
+		assertThat(report.description()).isEqualTo("Unknown property echo.proxy-protocol");
+		assertThat(report.text()).contains("echo.mode").contains("echo.pool.queue-capacity");
 	}
 
 	@Test
@@ -62,16 +58,15 @@ class UnknownEchoPropertyTests {
 				  mode: single
 				  max-conections: 10
 				""");
-		assertStartupFails(output, "--spring.config.additional-location=file:" + file);
-		assertThat(failureDescription(output))
+		FailureReport report = assertStartupFails(output, "spring.config.additional-location=file:" + file);
+		assertThat(report.description())
 			.isEqualTo("Unknown property echo.max-conections; did you mean echo.max-connections?");
-		assertThat(failureReport(output)).contains(file.getFileName().toString());
+		assertThat(report.text()).contains(file.getFileName().toString());
 	}
 
 	@Test
 	void severalUnknownKeysAreNamedOnOneLine(CapturedOutput output) {
-		assertStartupFails(output, "--echo.mdoe=single", "--echo.proxy-protocol=v1");
-		assertThat(failureDescription(output))
+		assertThat(assertStartupFails(output, "echo.mdoe=single", "echo.proxy-protocol=v1").description())
 			.isEqualTo("Unknown properties echo.mdoe (did you mean echo.mode?), echo.proxy-protocol");
 	}
 
@@ -128,28 +123,15 @@ class UnknownEchoPropertyTests {
 		assertThat(EchoPropertyNames.closestTo("echo.x")).isEmpty();
 	}
 
-	/** Start the whole application with {@code args} on free ports and expect it to fail without a stack trace. */
-	private static void assertStartupFails(CapturedOutput output, String... args) {
-		List<String> all = new ArrayList<>(List.of(args));
-		all.addAll(List.of("--server.port=0", "--echo.port=0", "--echo.address=127.0.0.1"));
-		Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(EchoServerApplication.class)
-			.run(all.toArray(String[]::new))
-			.close());
-		assertThat(failure).as("startup with %s", all).isNotNull();
+	/**
+	 * Start the whole application with {@code properties} on free ports and expect it to fail
+	 * without a stack trace.
+	 * @return its failure report
+	 */
+	private static FailureReport assertStartupFails(CapturedOutput output, String... properties) {
+		RunningServer.failToStart(properties);
 		assertThat(output).contains("APPLICATION FAILED TO START").doesNotContain("\tat org.springframework");
-	}
-
-	/** The last "APPLICATION FAILED TO START" report in the output. */
-	private static String failureReport(CapturedOutput output) {
-		String all = output.toString();
-		return all.substring(all.lastIndexOf("APPLICATION FAILED TO START"));
-	}
-
-	/** The description of the last failure report: the text between "Description:" and "Action:". */
-	private static String failureDescription(CapturedOutput output) {
-		String report = failureReport(output);
-		return report.substring(report.indexOf("Description:") + "Description:".length(), report.indexOf("Action:"))
-			.strip();
+		return FailureReport.lastIn(output);
 	}
 
 }

@@ -36,23 +36,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
-import io.github.echoserver.EchoServerApplication;
 import io.github.echoserver.testing.AdminApi;
 import io.github.echoserver.testing.DrainLog;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.EchoingClients;
 import io.github.echoserver.testing.EchoingClients.Outcome;
+import io.github.echoserver.testing.FailureReport;
 import io.github.echoserver.testing.PipeliningClients;
+import io.github.echoserver.testing.RunningServer;
 import io.github.echoserver.testing.SupervisorProcess;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static io.github.echoserver.testing.AdminApi.entryOf;
 import static io.github.echoserver.testing.Echoes.assertEchoes;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -730,10 +729,7 @@ class MultiProcessTests {
 		@ParameterizedTest(name = "echo.processes={0}")
 		@ValueSource(ints = { 0, 65 })
 		void processesOutOfRangeStopStartupWithOneLine(int processes, CapturedOutput output) {
-			Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(EchoServerApplication.class)
-				.run("--echo.processes=" + processes, "--echo.address=127.0.0.1", "--echo.port=0", "--server.port=0")
-				.close());
-			assertThat(failure).isNotNull();
+			RunningServer.failToStart("echo.processes=" + processes);
 			assertThat(failureDescription(output.toString()))
 				.isEqualTo("Invalid value '" + processes + "' for echo.processes: a whole number from 1 to 64");
 			assertThat(output.toString()).doesNotContain("worker processes for");
@@ -876,11 +872,7 @@ class MultiProcessTests {
 	 * {@code Description:} and {@code Action:}, which must be one line.
 	 */
 	private static String failureDescription(String output) {
-		int report = output.lastIndexOf("APPLICATION FAILED TO START");
-		assertThat(report).as("a failure report in:%n%s", output).isNotNegative();
-		String tail = output.substring(report);
-		String description = tail.substring(tail.indexOf("Description:") + "Description:".length(), tail.indexOf("Action:"))
-			.strip();
+		String description = FailureReport.lastIn(output).description();
 		assertThat(description.lines()).as("the failure's description").hasSize(1);
 		return description;
 	}
