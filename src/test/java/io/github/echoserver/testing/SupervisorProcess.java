@@ -307,8 +307,8 @@ public final class SupervisorProcess implements AutoCloseable {
 		String pid = command.subList(2, command.size()).toString();
 		try {
 			Process kill = new ProcessBuilder(command).inheritIO().start();
-			assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill -%s %d ended", name, pid).isTrue();
-			assertThat(kill.exitValue()).as("kill -%s %d", name, pid).isZero();
+			assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill -%s %s ended", name, pid).isTrue();
+			assertThat(kill.exitValue()).as("kill -%s %s", name, pid).isZero();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
