@@ -2,8 +2,6 @@ package io.github.echoserver.config;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
@@ -12,10 +10,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import io.github.echoserver.EchoServerApplication;
 import io.github.echoserver.protocol.Framing;
+import io.github.echoserver.testing.FailureReport;
+import io.github.echoserver.testing.RunningServer;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -23,7 +21,6 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * Proves that the {@code echo.*} properties bind to the defaults the README documents and that each
@@ -76,20 +73,20 @@ class EchoPropertiesTests {
 	@Test
 	void unknownModeStopsStartup(CapturedOutput output) {
 		assertStartupFailsNaming(output, "echo.mode", "echo.mode=bogus");
-		assertThat(failureReport(output))
+		assertThat(FailureReport.lastIn(output).text())
 			.contains("Invalid value 'bogus' for echo.mode: one of single, per-connection, pooled");
 	}
 
 	@Test
 	void unknownIoStopsStartup(CapturedOutput output) {
 		assertStartupFailsNaming(output, "echo.io", "echo.io=bogus");
-		assertThat(failureReport(output)).contains("Invalid value 'bogus' for echo.io: one of blocking, nio");
+		assertThat(FailureReport.lastIn(output).text()).contains("Invalid value 'bogus' for echo.io: one of blocking, nio");
 	}
 
 	@Test
 	void unknownFramingStopsStartup(CapturedOutput output) {
 		assertStartupFailsNaming(output, "echo.framing", "echo.framing=bogus");
-		assertThat(failureReport(output)).contains("Invalid value 'bogus' for echo.framing: one of line, raw");
+		assertThat(FailureReport.lastIn(output).text()).contains("Invalid value 'bogus' for echo.framing: one of line, raw");
 	}
 
 	@Test
@@ -164,7 +161,7 @@ class EchoPropertiesTests {
 	void unparsableValueStopsStartupWithOneLine(String property, String value, String allowed,
 			CapturedOutput output) {
 		assertStartupFailsNaming(output, property, property + "=" + value);
-		assertThat(failureDescription(output))
+		assertThat(FailureReport.lastIn(output).description())
 			.isEqualTo("Invalid value '" + value + "' for " + property + ": " + allowed);
 	}
 
@@ -173,36 +170,11 @@ class EchoPropertiesTests {
 	 * check that both the exception and Boot's failure report name {@code property}.
 	 */
 	private static Throwable assertStartupFailsNaming(CapturedOutput output, String property, String... properties) {
-		List<String> args = new ArrayList<>();
-		for (String value : properties) {
-			args.add("--" + value);
-		}
-		for (String fallback : List.of("server.port=0", "echo.port=0")) {
-			String name = fallback.substring(0, fallback.indexOf('='));
-			if (args.stream().noneMatch((arg) -> arg.startsWith("--" + name + "="))) {
-				args.add("--" + fallback);
-			}
-		}
-		Throwable failure = catchThrowable(
-				() -> new SpringApplicationBuilder(EchoServerApplication.class).run(args.toArray(String[]::new)).close());
-		assertThat(failure).as("startup with %s", args).isNotNull();
+		Throwable failure = RunningServer.failToStart(properties);
 		assertThat(messages(failure)).contains(property);
 		assertThat(output).contains("APPLICATION FAILED TO START").contains("Description:");
-		assertThat(failureReport(output)).contains(property);
+		assertThat(FailureReport.lastIn(output).text()).contains(property);
 		return failure;
-	}
-
-	/** The last "APPLICATION FAILED TO START" report in the output. */
-	private static String failureReport(CapturedOutput output) {
-		String all = output.toString();
-		return all.substring(all.lastIndexOf("APPLICATION FAILED TO START"));
-	}
-
-	/** The description of the last failure report: the text between "Description:" and "Action:". */
-	private static String failureDescription(CapturedOutput output) {
-		String report = failureReport(output);
-		return report.substring(report.indexOf("Description:") + "Description:".length(), report.indexOf("Action:"))
-			.strip();
 	}
 
 	/** The messages of the whole cause chain, one per line. */

@@ -4,27 +4,21 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.echoserver.EchoServerApplication;
-import io.github.echoserver.testing.ChildConsole;
+import io.github.echoserver.testing.FailureReport;
 import io.github.echoserver.testing.RunningServer;
+import io.github.echoserver.testing.ServerProcess;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * Proves that a key under {@code echo.} that no property has stops the application at startup
@@ -38,22 +32,21 @@ class UnknownEchoPropertyTests {
 
 	@Test
 	void mistypedKeyOnTheCommandLineStopsStartupNamingTheKeyMeant(CapturedOutput output) {
-		assertStartupFails(output, "--echo.mdoe=single");
-		assertThat(failureDescription(output)).isEqualTo("Unknown property echo.mdoe; did you mean echo.mode?");
+		assertThat(assertStartupFails(output, "echo.mdoe=single").description())
+			.isEqualTo("Unknown property echo.mdoe; did you mean echo.mode?");
 	}
 
 	@Test
 	void mistypedNestedKeyStopsStartupNamingTheKeyMeant(CapturedOutput output) {
-		assertStartupFails(output, "--echo.pool.sise=4");
-		assertThat(failureDescription(output))
+		assertThat(assertStartupFails(output, "echo.pool.sise=4").description())
 			.isEqualTo("Unknown property echo.pool.sise; did you mean echo.pool.size?");
 	}
 
 	@Test
 	void keyLikeNoOtherStopsStartupNamingOnlyTheKey(CapturedOutput output) {
-		assertStartupFails(output, "--echo.proxy-protocol=v1");
-		assertThat(failureDescription(output)).isEqualTo("Unknown property echo.proxy-protocol");
-		assertThat(failureReport(output)).contains("echo.mode").contains("echo.pool.queue-capacity");
+		FailureReport report = assertStartupFails(output, "echo.proxy-protocol=v1");
+		assertThat(report.description()).isEqualTo("Unknown property echo.proxy-protocol");
+		assertThat(report.text()).contains("echo.mode").contains("echo.pool.queue-capacity");
 	}
 
 	@Test
@@ -65,16 +58,15 @@ class UnknownEchoPropertyTests {
 				  mode: single
 				  max-conections: 10
 				""");
-		assertStartupFails(output, "--spring.config.additional-location=file:" + file);
-		assertThat(failureDescription(output))
+		FailureReport report = assertStartupFails(output, "spring.config.additional-location=file:" + file);
+		assertThat(report.description())
 			.isEqualTo("Unknown property echo.max-conections; did you mean echo.max-connections?");
-		assertThat(failureReport(output)).contains(file.getFileName().toString());
+		assertThat(report.text()).contains(file.getFileName().toString());
 	}
 
 	@Test
 	void severalUnknownKeysAreNamedOnOneLine(CapturedOutput output) {
-		assertStartupFails(output, "--echo.mdoe=single", "--echo.proxy-protocol=v1");
-		assertThat(failureDescription(output))
+		assertThat(assertStartupFails(output, "echo.mdoe=single", "echo.proxy-protocol=v1").description())
 			.isEqualTo("Unknown properties echo.mdoe (did you mean echo.mode?), echo.proxy-protocol");
 	}
 
@@ -87,44 +79,24 @@ class UnknownEchoPropertyTests {
 	}
 
 	@Test
-	void mistypedKeyEndsTheProcessWithAFailureStatusAndNoStackTrace() throws Exception {
-		Process child = new ProcessBuilder(ChildConsole.command(List.of(), "echo.mdoe=single")).redirectErrorStream(true)
-			.start();
-		try {
-			ChildConsole console = new ChildConsole(child, "test-child-output", (line) -> {
-			});
-			assertThat(child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the child ended").isTrue();
-			console.awaitEnd(CHILD_TIMEOUT);
+	void mistypedKeyEndsTheProcessWithAFailureStatusAndNoStackTrace() {
+		try (ServerProcess child = ServerProcess.start("echo.mdoe=single")) {
+			assertThat(child.awaitExit(CHILD_TIMEOUT)).as("the child ended").isTrue();
 			assertThat(child.exitValue()).isNotZero();
-			assertThat(console.lines()).contains("Unknown property echo.mdoe; did you mean echo.mode?")
+			assertThat(child.lines()).contains("Unknown property echo.mdoe; did you mean echo.mode?")
 				.noneMatch((line) -> line.startsWith("\tat ") || line.contains("Exception in thread"));
-		}
-		finally {
-			child.destroyForcibly();
 		}
 	}
 
 	@Test
-	void unknownEnvironmentVariablesAndSystemPropertiesOnlyWarn() throws Exception {
-		ProcessBuilder builder = new ProcessBuilder(
-				ChildConsole.command(List.of("-Decho.idle-timout=1s", "-Decho.line-timeout=5s"), "echo.mode=single"))
-			.redirectErrorStream(true);
-		builder.environment().keySet().removeIf((name) -> name.toUpperCase(Locale.ROOT).startsWith("ECHO_"));
-		builder.environment()
-			.putAll(Map.of("ECHO_MDOE", "per-connection", "ECHO_UNRELATED", "1", "ECHO_POOL_QUEUE_CAPACITY", "3",
-					"ECHO_MAXLINELENGTH", "100"));
-		Process child = builder.start();
-		try {
-			CompletableFuture<Void> listening = new CompletableFuture<>();
-			ChildConsole console = new ChildConsole(child, "test-child-output", (line) -> {
-				if (line.contains("listening on")) {
-					listening.complete(null);
-				}
-			});
-			console.end().thenRun(() -> listening.completeExceptionally(new IllegalStateException(
-					"The child ended before listening: " + String.join("\n", console.lines()))));
-			listening.get(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-			assertThat(String.join("\n", console.lines()))
+	void unknownEnvironmentVariablesAndSystemPropertiesOnlyWarn() {
+		try (ServerProcess child = ServerProcess
+			.startWithEnvironment(List.of("-Decho.idle-timout=1s", "-Decho.line-timeout=5s"),
+					Map.of("ECHO_MDOE", "per-connection", "ECHO_UNRELATED", "1", "ECHO_POOL_QUEUE_CAPACITY", "3",
+							"ECHO_MAXLINELENGTH", "100"),
+					"echo.mode=single")
+			.awaitListening(CHILD_TIMEOUT)) {
+			assertThat(child.output())
 				.contains("Unknown environment variable ECHO_MDOE ignored (it would set echo.mdoe); did you mean ECHO_MODE?")
 				.contains("Unknown environment variable ECHO_UNRELATED ignored (it would set echo.unrelated)\n")
 				.contains("Unknown system property echo.idle-timout ignored; did you mean echo.idle-timeout?")
@@ -132,11 +104,6 @@ class UnknownEchoPropertyTests {
 				.doesNotContain("ECHO_MAXLINELENGTH")
 				.doesNotContain("echo.line-timeout")
 				.contains("mode=single");
-		}
-		finally {
-			child.destroy();
-			child.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-			child.destroyForcibly();
 		}
 	}
 
@@ -156,28 +123,15 @@ class UnknownEchoPropertyTests {
 		assertThat(EchoPropertyNames.closestTo("echo.x")).isEmpty();
 	}
 
-	/** Start the whole application with {@code args} on free ports and expect it to fail without a stack trace. */
-	private static void assertStartupFails(CapturedOutput output, String... args) {
-		List<String> all = new ArrayList<>(List.of(args));
-		all.addAll(List.of("--server.port=0", "--echo.port=0", "--echo.address=127.0.0.1"));
-		Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(EchoServerApplication.class)
-			.run(all.toArray(String[]::new))
-			.close());
-		assertThat(failure).as("startup with %s", all).isNotNull();
+	/**
+	 * Start the whole application with {@code properties} on free ports and expect it to fail
+	 * without a stack trace.
+	 * @return its failure report
+	 */
+	private static FailureReport assertStartupFails(CapturedOutput output, String... properties) {
+		RunningServer.failToStart(properties);
 		assertThat(output).contains("APPLICATION FAILED TO START").doesNotContain("\tat org.springframework");
-	}
-
-	/** The last "APPLICATION FAILED TO START" report in the output. */
-	private static String failureReport(CapturedOutput output) {
-		String all = output.toString();
-		return all.substring(all.lastIndexOf("APPLICATION FAILED TO START"));
-	}
-
-	/** The description of the last failure report: the text between "Description:" and "Action:". */
-	private static String failureDescription(CapturedOutput output) {
-		String report = failureReport(output);
-		return report.substring(report.indexOf("Description:") + "Description:".length(), report.indexOf("Action:"))
-			.strip();
+		return FailureReport.lastIn(output);
 	}
 
 }

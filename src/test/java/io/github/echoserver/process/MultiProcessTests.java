@@ -36,23 +36,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
-import io.github.echoserver.EchoServerApplication;
 import io.github.echoserver.testing.AdminApi;
 import io.github.echoserver.testing.DrainLog;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.EchoingClients;
 import io.github.echoserver.testing.EchoingClients.Outcome;
+import io.github.echoserver.testing.FailureReport;
 import io.github.echoserver.testing.PipeliningClients;
+import io.github.echoserver.testing.RunningServer;
 import io.github.echoserver.testing.SupervisorProcess;
 
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static io.github.echoserver.testing.AdminApi.entryOf;
 import static io.github.echoserver.testing.Echoes.assertEchoes;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -553,15 +552,36 @@ class MultiProcessTests {
 	}
 
 	/**
-	 * Two workers, the second of which cannot bind the port at every start after its first (a
-	 * port held by the test, given by {@link TakenPortForWorker} to its later processes and to
-	 * the standby): it is killed, dies again at every restart, promoted standby or new process,
-	 * and is given up while the first one serves on.
+	 * Two workers, the second of which cannot bind the port: a port held by the test, given by
+	 * {@link TakenPortForWorker} to that worker's processes (from a chosen start on) and, if the
+	 * test says so, to the standby.
 	 */
 	@Nested
-	class CrashLoop {
+	class WorkerCannotBind {
 
 		/**
+		 * At its first start: the worker exits with its failure instead of waiting for its
+		 * supervisor, and the supervisor stops at once with one line naming the worker and its
+		 * reason, and no worker is left.
+		 */
+		@Test
+		@Timeout(value = 180, unit = TimeUnit.SECONDS)
+		void atItsFirstStartTheSupervisorStopsWithTheWorkersReasonInOneLine() throws IOException {
+			try (ServerSocket taken = takenPort();
+					SupervisorProcess supervisor = startWithWorker2OnTakenPort(taken, 0, false)) {
+				assertThat(supervisor.awaitExit(WAIT)).as("exit status").isEqualTo(1);
+				assertThat(failureDescription(supervisor.output()))
+					.startsWith("Worker 2 failed to start (status 1): Cannot listen on 127.0.0.1:" + taken.getLocalPort());
+				assertThat(supervisor.seenWorkerPids()).as("workers started").hasSize(2);
+				assertThat(supervisor.liveWorkerPids()).as("workers still alive").isEmpty();
+			}
+		}
+
+		/**
+		 * At every start after its first, and as the standby (a crash loop): the worker, once
+		 * killed, dies again at every restart, promoted standby or new process, and is given up
+		 * while the first one serves on.
+		 * <p>
 		 * A worker that dies 5 times within 60 s is not restarted again: its entry says
 		 * {@code failed} with 4 restarts and no pid, none of its processes is alive (and none is
 		 * started later), the {@code echo} health component is DOWN with a reason naming it, the
@@ -570,9 +590,8 @@ class MultiProcessTests {
 		@Test
 		@Timeout(value = 300, unit = TimeUnit.SECONDS)
 		void aWorkerThatDiesFiveTimesWithinAMinuteIsGivenUpAndHealthGoesDown() throws IOException {
-			try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-					SupervisorProcess supervisor = SupervisorProcess.start(2,
-							TakenPortForWorker.arguments(taken.getLocalPort(), 2, 1, true))) {
+			try (ServerSocket taken = takenPort();
+					SupervisorProcess supervisor = startWithWorker2OnTakenPort(taken, 1, true)) {
 				supervisor.awaitListening(LISTEN);
 				Map<Integer, Long> pids = supervisor.workerPids();
 				long survivor = pids.get(1);
@@ -730,10 +749,7 @@ class MultiProcessTests {
 		@ParameterizedTest(name = "echo.processes={0}")
 		@ValueSource(ints = { 0, 65 })
 		void processesOutOfRangeStopStartupWithOneLine(int processes, CapturedOutput output) {
-			Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(EchoServerApplication.class)
-				.run("--echo.processes=" + processes, "--echo.address=127.0.0.1", "--echo.port=0", "--server.port=0")
-				.close());
-			assertThat(failure).isNotNull();
+			RunningServer.failToStart("echo.processes=" + processes);
 			assertThat(failureDescription(output.toString()))
 				.isEqualTo("Invalid value '" + processes + "' for echo.processes: a whole number from 1 to 64");
 			assertThat(output.toString()).doesNotContain("worker processes for");
@@ -747,7 +763,7 @@ class MultiProcessTests {
 		@Test
 		@Timeout(value = 120, unit = TimeUnit.SECONDS)
 		void portHeldByAnotherSocketStopsTheSupervisorWithOneLineAndStatus1() throws IOException {
-			try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+			try (ServerSocket taken = takenPort();
 					SupervisorProcess supervisor = SupervisorProcess.start(2, "echo.port=" + taken.getLocalPort())) {
 				int port = taken.getLocalPort();
 				assertThat(supervisor.awaitExit(WAIT)).as("exit status").isEqualTo(1);
@@ -756,31 +772,6 @@ class MultiProcessTests {
 				assertThat(supervisor.linesContaining("worker processes for")).isEmpty();
 				assertThat(supervisor.seenWorkerPids()).as("workers started").isEmpty();
 				assertThat(taken.isClosed()).isFalse();
-			}
-		}
-
-	}
-
-	/**
-	 * A worker whose listener cannot bind (its port held by another socket, through
-	 * {@link TakenPortForWorker}) exits with its failure instead of waiting for its supervisor:
-	 * the supervisor stops at once with one line naming the worker and its reason, and no worker
-	 * is left.
-	 */
-	@Nested
-	class WorkerListenerFails {
-
-		@Test
-		@Timeout(value = 180, unit = TimeUnit.SECONDS)
-		void theSupervisorStopsWithTheWorkersReasonInOneLine() throws IOException {
-			try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-					SupervisorProcess supervisor = SupervisorProcess.start(2,
-							TakenPortForWorker.arguments(taken.getLocalPort(), 2, 0, false))) {
-				assertThat(supervisor.awaitExit(WAIT)).as("exit status").isEqualTo(1);
-				assertThat(failureDescription(supervisor.output()))
-					.startsWith("Worker 2 failed to start (status 1): Cannot listen on 127.0.0.1:" + taken.getLocalPort());
-				assertThat(supervisor.seenWorkerPids()).as("workers started").hasSize(2);
-				assertThat(supervisor.liveWorkerPids()).as("workers still alive").isEmpty();
 			}
 		}
 
@@ -862,6 +853,19 @@ class MultiProcessTests {
 		}
 	}
 
+	/** A loopback port held by the test, which no socket without {@code SO_REUSEPORT} can bind. */
+	private static ServerSocket takenPort() throws IOException {
+		return new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+	}
+
+	/**
+	 * A supervisor of two workers whose second worker gets {@code taken}'s port from its start
+	 * {@code fromStart} on, and the standby too if {@code standby}, through {@link TakenPortForWorker}.
+	 */
+	private static SupervisorProcess startWithWorker2OnTakenPort(ServerSocket taken, int fromStart, boolean standby) {
+		return SupervisorProcess.start(2, TakenPortForWorker.arguments(taken.getLocalPort(), 2, fromStart, standby));
+	}
+
 	private static int indexOf(List<String> lines, String text) {
 		for (int i = 0; i < lines.size(); i++) {
 			if (lines.get(i).contains(text)) {
@@ -876,11 +880,7 @@ class MultiProcessTests {
 	 * {@code Description:} and {@code Action:}, which must be one line.
 	 */
 	private static String failureDescription(String output) {
-		int report = output.lastIndexOf("APPLICATION FAILED TO START");
-		assertThat(report).as("a failure report in:%n%s", output).isNotNegative();
-		String tail = output.substring(report);
-		String description = tail.substring(tail.indexOf("Description:") + "Description:".length(), tail.indexOf("Action:"))
-			.strip();
+		String description = FailureReport.lastIn(output).description();
 		assertThat(description.lines()).as("the failure's description").hasSize(1);
 		return description;
 	}

@@ -5,11 +5,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,6 +15,7 @@ import tools.jackson.databind.JsonNode;
 import io.github.echoserver.testing.AdminApi;
 import io.github.echoserver.testing.ChildConsole;
 import io.github.echoserver.testing.EchoClient;
+import io.github.echoserver.testing.ServerProcess;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -43,10 +40,6 @@ class AcceptFailureTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(60);
 
-	private static final Pattern LISTENING = Pattern.compile("Echo server listening on 127\\.0\\.0\\.1:(\\d+) ");
-
-	private static final Pattern ADMIN = Pattern.compile("Tomcat started on port (\\d+)");
-
 	private static final String OUT_OF_DESCRIPTORS = "Too many open files";
 
 	@ParameterizedTest(name = "io={0}, mode={1}")
@@ -55,23 +48,14 @@ class AcceptFailureTests {
 	void acceptingResumesOnceDescriptorsAreFreeAfterRunningOut(String io, String mode) throws Exception {
 		// A waiting queue that holds every client: the blocking pool would refuse (and close) all
 		// but 8 + 64 of them by default, and never run out of descriptors.
-		List<String> java = ChildConsole.command(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
+		ServerProcess server = ServerProcess.startWithDescriptorLimit(DESCRIPTOR_LIMIT, ChildConsole.QUICK_START,
 				"echo.io=" + io, "echo.mode=" + mode, "echo.pool.queue-capacity=" + CLIENTS);
-		String shell = "ulimit -n " + DESCRIPTOR_LIMIT + " && exec "
-				+ java.stream().map(AcceptFailureTests::quoted).collect(Collectors.joining(" "));
-		Process child = new ProcessBuilder("bash", "-c", shell).redirectErrorStream(true).start();
-		CompletableFuture<Integer> tcpPort = new CompletableFuture<>();
-		CompletableFuture<Integer> httpPort = new CompletableFuture<>();
-		ChildConsole console = new ChildConsole(child, "test-accept-failure-output", (line) -> {
-			complete(tcpPort, LISTENING.matcher(line));
-			complete(httpPort, ADMIN.matcher(line));
-		});
 		List<Socket> clients = new ArrayList<>();
 		try {
-			int port = tcpPort.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-			int admin = httpPort.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+			// Its echo port and then its admin port: a wait for each.
+			int port = server.awaitListening(WAIT.multipliedBy(2)).tcpPort();
 			// Ready (UP) once the application has started, a moment after its web server.
-			await().atMost(WAIT).untilAsserted(() -> assertThat(health(admin).path("status").asString()).isEqualTo("UP"));
+			await().atMost(WAIT).untilAsserted(() -> assertThat(health(server).path("status").asString()).isEqualTo("UP"));
 			// One client served and gone first. The child loads its classes from a directory, a file
 			// each: one loaded for the first time with no descriptor left would fail for good.
 			try (EchoClient first = EchoClient.connect(port)) {
@@ -79,7 +63,7 @@ class AcceptFailureTests {
 				assertThat(first.readLine()).isEqualTo("server echo# first");
 			}
 			await().atMost(WAIT)
-				.untilAsserted(() -> assertThat(AdminApi.parse(AdminApi.get(admin, "/actuator/echo").body())
+				.untilAsserted(() -> assertThat(AdminApi.parse(server.get("/actuator/echo").body())
 					.at("/connections/closed")
 					.asInt()).isEqualTo(1));
 
@@ -90,9 +74,9 @@ class AcceptFailureTests {
 			}
 			await().atMost(WAIT)
 				.pollInterval(Duration.ofMillis(200))
-				.untilAsserted(() -> assertThat(console.lines()).as("the server ran out of descriptors")
+				.untilAsserted(() -> assertThat(server.lines()).as("the server ran out of descriptors")
 					.anyMatch((line) -> line.contains(OUT_OF_DESCRIPTORS)));
-			JsonNode failing = health(admin).at("/components/echo");
+			JsonNode failing = health(server).at("/components/echo");
 			assertThat(failing.path("status").asString()).as("health while accepting fails: %s", failing)
 				.isEqualTo("DOWN");
 			assertThat(failing.at("/details/reason").asString()).isEqualTo("cannot accept: " + OUT_OF_DESCRIPTORS);
@@ -110,11 +94,11 @@ class AcceptFailureTests {
 					}
 				});
 
-			String scrape = AdminApi.get(admin, "/actuator/prometheus").body();
+			String scrape = server.get("/actuator/prometheus").body();
 			assertThat(AdminApi.sample(scrape, "echo_errors_total", "type=\"accept\"")).as("echo.errors{type=accept}")
 				.isPositive();
-			await().atMost(WAIT).untilAsserted(() -> assertThat(health(admin).path("status").asString()).isEqualTo("UP"));
-			assertThat(console.lines()).as("the server's output")
+			await().atMost(WAIT).untilAsserted(() -> assertThat(health(server).path("status").asString()).isEqualTo("UP"));
+			assertThat(server.lines()).as("the server's output")
 				.anyMatch((line) -> line.contains(" WARN ") && line.contains("Cannot accept connections on port " + port)
 						&& line.contains(OUT_OF_DESCRIPTORS))
 				.anyMatch((line) -> line.contains(" WARN ")
@@ -123,31 +107,20 @@ class AcceptFailureTests {
 		}
 		catch (Throwable failure) {
 			System.out.println("AcceptFailureTests io=" + io + ", mode=" + mode + ": the server's output:\n"
-					+ String.join("\n", console.lines()));
+					+ server.output());
 			throw failure;
 		}
 		finally {
 			for (Socket client : clients) {
 				client.close();
 			}
-			child.destroyForcibly();
-			child.waitFor(30, TimeUnit.SECONDS);
+			server.close();
 		}
 	}
 
-	private static JsonNode health(int admin) {
-		return AdminApi.parse(AdminApi.get(admin, "/actuator/health").body());
-	}
-
-	private static void complete(CompletableFuture<Integer> port, Matcher matcher) {
-		if (!port.isDone() && matcher.find()) {
-			port.complete(Integer.parseInt(matcher.group(1)));
-		}
-	}
-
-	/** One word for bash, whatever it holds. */
-	private static String quoted(String word) {
-		return "'" + word.replace("'", "'\\''") + "'";
+	/** {@code GET /actuator/health}, whatever its status (503 when DOWN). */
+	private static JsonNode health(ServerProcess server) {
+		return AdminApi.parse(server.get("/actuator/health").body());
 	}
 
 }

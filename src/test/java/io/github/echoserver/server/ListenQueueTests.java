@@ -13,10 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 
 import io.github.echoserver.testing.AdminApi;
@@ -58,24 +61,28 @@ class ListenQueueTests {
 			IpExt: 0 0
 			""";
 
-	@Test
-	void theListenerOnThePortAndAddressGivesTheQueueAndItsMaximum() throws IOException {
-		// Row 3 lies after a connection's row: the listeners come first, so it is not read.
-		assertThat(ListenQueue.listening(reader(TCP), 7007, InetAddress.getByName("127.0.0.1"), 4096))
-			.isEqualTo(new ListenQueue.Length(3, 4096));
-		assertThat(ListenQueue.listening(reader(TCP), 8080, InetAddress.getByName("0.0.0.0"), 4096))
-			.isEqualTo(new ListenQueue.Length(0, 4096));
-		assertThat(ListenQueue.listening(reader(TCP), 8080, InetAddress.getByName("127.0.0.1"), 4096)).isNull();
-		assertThat(ListenQueue.listening(reader(TCP), 9999, null, 4096)).isNull();
-	}
-
-	@Test
-	void ipv6ListenersMatchTheWildcardAndMappedIpv4Addresses() throws IOException {
-		assertThat(ListenQueue.listening(reader(TCP6), 7007, InetAddress.getByName("0.0.0.0"), 4096))
-			.isEqualTo(new ListenQueue.Length(1, 4096));
-		assertThat(ListenQueue.listening(reader(TCP6), 7008, InetAddress.getByName("127.0.0.1"), 4096))
-			.isEqualTo(new ListenQueue.Length(2, 4096));
-		assertThat(ListenQueue.listening(reader(TCP6), 7008, InetAddress.getByName("::1"), 4096)).isNull();
+	/**
+	 * The listener on a port and address in the sample tables gives its queue, with the maximum
+	 * asked for; none for an address or port no listener has. In {@link #TCP6} the wildcard
+	 * {@code ::} matches 0.0.0.0 and an IPv4-mapped address its IPv4 address. Row 3 of
+	 * {@link #TCP} lies after a connection's row: the listeners come first, so it is not read.
+	 */
+	@ParameterizedTest(name = "{0} port {1} on {2}: {3} queued")
+	@CsvSource(delimiter = '|', nullValues = "none", textBlock = """
+			tcp  | 7007 | 127.0.0.1 | 3
+			tcp  | 8080 | 0.0.0.0   | 0
+			tcp  | 8080 | 127.0.0.1 | none
+			tcp  | 9999 | none      | none
+			tcp6 | 7007 | 0.0.0.0   | 1
+			tcp6 | 7008 | 127.0.0.1 | 2
+			tcp6 | 7008 | ::1       | none
+			""")
+	void theListenerOnThePortAndAddressGivesTheQueueAndItsMaximum(String table, int port, @Nullable String address,
+			@Nullable Integer queued) throws IOException {
+		InetAddress bound = (address != null) ? InetAddress.getByName(address) : null;
+		ListenQueue.Length expected = (queued != null) ? new ListenQueue.Length(queued, 4096) : null;
+		assertThat(ListenQueue.listening(reader(table.equals("tcp6") ? TCP6 : TCP), port, bound, 4096))
+			.isEqualTo(expected);
 	}
 
 	@Test

@@ -71,15 +71,9 @@ class NonReadingClientsTests {
 				"echo.write-timeout=" + TIMEOUT.toMillis() + "ms");
 				NonReadingClients clients = NonReadingClients.connect(server.tcpPort(), STUCK_CLIENTS)) {
 			ConnectionRegistry registry = server.registry();
-			clients.send(LINES, SEND_WAIT);
-			long sent = System.nanoTime();
-
-			await().atMost(ALL_ENDED_WITHIN)
-				.pollInterval(Duration.ofMillis(50))
-				.untilAsserted(() -> assertThat(registry.active()).as("connections still open").isZero());
-
+			long ended = sendAndAwaitEveryConnectionEnded(clients, registry);
 			System.out.printf("NonReadingClientsTests io=%s: %d clients ended by the write timeout %d ms after the "
-					+ "last had sent its lines%n", io, STUCK_CLIENTS, (System.nanoTime() - sent) / 1_000_000);
+					+ "last had sent its lines%n", io, STUCK_CLIENTS, ended);
 			String scrape = server.get("/actuator/prometheus").body();
 			assertThat(AdminApi.sample(scrape, "echo_errors_total", "type=\"write-timeout\""))
 				.as("echo.errors{type=write-timeout}")
@@ -97,15 +91,9 @@ class NonReadingClientsTests {
 				"echo.idle-timeout=" + TIMEOUT.toMillis() + "ms", "echo.write-timeout=0");
 				NonReadingClients clients = NonReadingClients.connect(server.tcpPort(), STUCK_CLIENTS)) {
 			ConnectionRegistry registry = server.registry();
-			clients.send(LINES, SEND_WAIT);
-			long sent = System.nanoTime();
-
-			await().atMost(ALL_ENDED_WITHIN)
-				.pollInterval(Duration.ofMillis(50))
-				.untilAsserted(() -> assertThat(registry.active()).as("connections still open").isZero());
-
+			long ended = sendAndAwaitEveryConnectionEnded(clients, registry);
 			System.out.printf("NonReadingClientsTests: %d blocked clients ended by the idle timeout %d ms after the "
-					+ "last had sent its lines%n", STUCK_CLIENTS, (System.nanoTime() - sent) / 1_000_000);
+					+ "last had sent its lines%n", STUCK_CLIENTS, ended);
 			assertThat(registry.linesEchoed()).as("lines echoed: the replies to each client stalled")
 				.isLessThan((long) STUCK_CLIENTS * LINES_PER_CLIENT);
 			assertThat(registry.closed()).isEqualTo(STUCK_CLIENTS);
@@ -189,6 +177,20 @@ class NonReadingClientsTests {
 		boolean still = moved == progress[0];
 		progress[0] = moved;
 		return still && blocked == ports.size();
+	}
+
+	/**
+	 * Every client sends its lines; then the server must have ended every connection within
+	 * {@link #ALL_ENDED_WITHIN} of the last send.
+	 * @return the milliseconds from the last send until no connection was open, for the report
+	 */
+	private static long sendAndAwaitEveryConnectionEnded(NonReadingClients clients, ConnectionRegistry registry) {
+		clients.send(LINES, SEND_WAIT);
+		long sent = System.nanoTime();
+		await().atMost(ALL_ENDED_WITHIN)
+			.pollInterval(Duration.ofMillis(50))
+			.untilAsserted(() -> assertThat(registry.active()).as("connections still open").isZero());
+		return (System.nanoTime() - sent) / 1_000_000;
 	}
 
 	private static RunningServer startWithSmallSendBuffers(String... properties) {

@@ -2,7 +2,6 @@ package io.github.echoserver.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -37,18 +36,6 @@ public final class AdminApi {
 	/** {@code GET /actuator/echo/connections}, which must answer 200: one entry per open connection. */
 	public static JsonNode connections(RunningServer server) {
 		return json(server.get("/actuator/echo/connections"));
-	}
-
-	/**
-	 * {@code GET} on the admin API of a server in a child JVM started without a supervisor, e.g.
-	 * {@code get(port, "/actuator/health")}, whatever its status.
-	 * @param httpPort the child's admin port
-	 * @param path the path
-	 * @return the response
-	 */
-	public static HttpResponse<String> get(int httpPort, String path) {
-		return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).GET(),
-				Duration.ofSeconds(20));
 	}
 
 	/**

@@ -22,6 +22,12 @@ import io.github.echoserver.EchoServerApplication;
  */
 public final class ChildConsole {
 
+	/**
+	 * JVM options for a child that starts often: C1 only and the serial collector. A JVM then
+	 * starts in about half the time on a small machine, and the tests assert no speed.
+	 */
+	public static final List<String> QUICK_START = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
 	private final List<String> lines = new ArrayList<>();
 
 	private final CompletableFuture<Void> end = new CompletableFuture<>();

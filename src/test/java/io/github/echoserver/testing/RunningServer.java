@@ -18,6 +18,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
 /**
  * The whole application started for a test with some properties, on free ports (TCP and HTTP
  * both on loopback), closed by {@link #close()}: the same shutdown path as SIGTERM.
@@ -54,6 +57,20 @@ public final class RunningServer implements AutoCloseable {
 		System.arraycopy(extraConfiguration, 0, sources, 1, extraConfiguration.length);
 		return new RunningServer(
 				new SpringApplicationBuilder(sources).run(arguments(properties).toArray(String[]::new)));
+	}
+
+	/**
+	 * Start the application as {@link #start(String...)} does, with properties that must stop it.
+	 * @param properties {@code name=value} pairs
+	 * @return what its start threw
+	 * @throws AssertionError when it started
+	 */
+	public static Throwable failToStart(String... properties) {
+		List<String> args = arguments(properties);
+		Throwable failure = catchThrowable(
+				() -> new SpringApplicationBuilder(EchoServerApplication.class).run(args.toArray(String[]::new)).close());
+		assertThat(failure).as("startup with %s", args).isNotNull();
+		return failure;
 	}
 
 	/**

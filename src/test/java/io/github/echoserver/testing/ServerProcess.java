@@ -2,21 +2,15 @@ package io.github.echoserver.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
+import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import tools.jackson.databind.JsonNode;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The application started as a child JVM serving in one process, seen from outside as an
@@ -28,26 +22,10 @@ public final class ServerProcess implements AutoCloseable {
 	/** The server's line once it listens; group 1 the port. */
 	private static final Pattern LISTENING = Pattern.compile("Echo server listening on 127\\.0\\.0\\.1:(\\d+) ");
 
-	/** The admin web server's line; group 1 its port. */
-	private static final Pattern ADMIN = Pattern.compile("Tomcat started on port (\\d+)");
-
-	private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(20);
-
-	private final Process process;
-
-	private final ChildConsole console;
-
-	private final CompletableFuture<Integer> tcpPort = new CompletableFuture<>();
-
-	private final CompletableFuture<Integer> httpPort = new CompletableFuture<>();
+	private final ChildApplication child;
 
 	private ServerProcess(Process process) {
-		this.process = process;
-		this.console = new ChildConsole(process, "test-server-output-" + process.pid(), this::read);
-		this.console.end().whenComplete((done, failure) -> {
-			IllegalStateException ended = new IllegalStateException("The server's output ended");
-			this.tcpPort.completeExceptionally(ended);
-			this.httpPort.completeExceptionally(ended);
+		this.child = new ChildApplication(process, "server", LISTENING, (line) -> {
 		});
 	}
 
@@ -58,24 +36,56 @@ public final class ServerProcess implements AutoCloseable {
 	 * @return the started process; see {@link #awaitListening(Duration)}
 	 */
 	public static ServerProcess start(String... properties) {
-		List<String> command = ChildConsole.command(List.of(), properties);
+		return launch(new ProcessBuilder(ChildConsole.command(List.of(), properties)));
+	}
+
+	/**
+	 * Start the application on free loopback ports with at most {@code limit} open files: the
+	 * {@code ulimit -n} of its own process (soft and hard, so that the JVM cannot raise it), set
+	 * by a shell that then becomes the JVM, so that its pid is the JVM's.
+	 * @param limit the most file descriptors the child may hold
+	 * @param jvmOptions options of the child JVM
+	 * @param properties {@code name=value} pairs, as {@link #start(String...)} takes them
+	 * @return the started process; see {@link #awaitListening(Duration)}
+	 */
+	public static ServerProcess startWithDescriptorLimit(int limit, List<String> jvmOptions, String... properties) {
+		String java = ChildConsole.command(jvmOptions, properties)
+			.stream()
+			.map(ServerProcess::quoted)
+			.collect(Collectors.joining(" "));
+		return launch(new ProcessBuilder("bash", "-c", "ulimit -n " + limit + " && exec " + java));
+	}
+
+	/**
+	 * Start the application on free loopback ports with an environment of its own: the tests'
+	 * without any {@code ECHO_*} variable (so that one set where the tests run cannot change what
+	 * a test sees), and {@code environment}.
+	 * @param jvmOptions options of the child JVM, e.g. {@code -Dname=value}
+	 * @param environment variables added to the child's environment
+	 * @param properties {@code name=value} pairs, as {@link #start(String...)} takes them
+	 * @return the started process; see {@link #awaitListening(Duration)}
+	 */
+	public static ServerProcess startWithEnvironment(List<String> jvmOptions, Map<String, String> environment,
+			String... properties) {
+		ProcessBuilder builder = new ProcessBuilder(ChildConsole.command(jvmOptions, properties));
+		builder.environment().keySet().removeIf((name) -> name.toUpperCase(Locale.ROOT).startsWith("ECHO_"));
+		builder.environment().putAll(environment);
+		return launch(builder);
+	}
+
+	/** Start the child {@code builder} describes, its errors merged into its output. */
+	private static ServerProcess launch(ProcessBuilder builder) {
 		try {
-			return new ServerProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+			return new ServerProcess(builder.redirectErrorStream(true).start());
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
 	}
 
-	private void read(String line) {
-		complete(this.tcpPort, LISTENING.matcher(line));
-		complete(this.httpPort, ADMIN.matcher(line));
-	}
-
-	private static void complete(CompletableFuture<Integer> port, Matcher matcher) {
-		if (!port.isDone() && matcher.find()) {
-			port.complete(Integer.parseInt(matcher.group(1)));
-		}
+	/** One word for bash, whatever it holds. */
+	private static String quoted(String word) {
+		return "'" + word.replace("'", "'\\''") + "'";
 	}
 
 	/**
@@ -83,33 +93,18 @@ public final class ServerProcess implements AutoCloseable {
 	 * @throws AssertionError when it does not, with its output
 	 */
 	public ServerProcess awaitListening(Duration timeout) {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		try {
-			this.tcpPort.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-			this.httpPort.get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
-		}
-		catch (ExecutionException | TimeoutException ex) {
-			throw new AssertionError("The server did not listen within " + timeout + ": " + ex.getMessage() + "\n"
-					+ output(), ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		this.child.awaitListening(timeout);
 		return this;
 	}
 
 	/** The echo port. */
 	public int tcpPort() {
-		return this.tcpPort.getNow(-1);
+		return this.child.tcpPort();
 	}
 
-	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}. */
+	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}, whatever its status. */
 	public HttpResponse<String> get(String path) {
-		int port = this.httpPort.getNow(-1);
-		assertThat(port).as("the admin port is known: await listening first").isPositive();
-		return AdminApi.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET(),
-				HTTP_TIMEOUT);
+		return this.child.get(path, ChildApplication.HTTP_TIMEOUT);
 	}
 
 	/** {@code GET /actuator/echo/connections}, which must answer 200: one entry per open connection. */
@@ -119,8 +114,7 @@ public final class ServerProcess implements AutoCloseable {
 
 	/** SIGTERM: the server drains and exits. */
 	public void terminate() {
-		// Not Process.destroy(): on Linux it closes the pipe of the output still to be read.
-		this.process.toHandle().destroy();
+		this.child.terminate();
 	}
 
 	/**
@@ -128,47 +122,28 @@ public final class ServerProcess implements AutoCloseable {
 	 * @return whether it exited in time
 	 */
 	public boolean awaitExit(Duration timeout) {
-		try {
-			boolean exited = this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-			if (exited) {
-				this.console.awaitEnd(Duration.ofSeconds(10));
-			}
-			return exited;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		return this.child.awaitExit(timeout);
 	}
 
 	/** The exit status; the process must have exited. */
 	public int exitValue() {
-		return this.process.exitValue();
+		return this.child.exitValue();
 	}
 
 	/** The lines of the console so far. */
 	public List<String> lines() {
-		return this.console.lines();
+		return this.child.lines();
 	}
 
 	/** The whole console so far, for a failure message. */
 	public String output() {
-		return String.join("\n", lines());
+		return this.child.output();
 	}
 
 	/** Kill the process if it is still alive. */
 	@Override
 	public void close() {
-		if (this.process.isAlive()) {
-			this.process.toHandle().destroyForcibly();
-			try {
-				this.process.waitFor(30, TimeUnit.SECONDS);
-				this.console.awaitEnd(Duration.ofSeconds(5));
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
+		this.child.close();
 	}
 
 }

@@ -2,8 +2,6 @@ package io.github.echoserver.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,14 +12,10 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
@@ -37,22 +31,15 @@ import static org.awaitility.Awaitility.await;
  * signals. {@link #close()} leaves no process behind: the supervisor and every worker it was
  * seen to have are killed if still alive.
  * <p>
- * The child runs with C1 only and the serial collector, which its workers copy: a JVM then
- * starts in about half the time on a small machine, and the tests assert no speed. Its temporary
+ * The child runs with {@link ChildConsole#QUICK_START}, which its workers copy. Its temporary
  * directory (where the control socket lives) is one of its own, removed by {@link #close()}:
  * a supervisor killed with SIGKILL cannot remove its socket itself.
  */
 public final class SupervisorProcess implements AutoCloseable {
 
-	/** JVM options of the supervisor, hence of its workers. */
-	private static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
-
 	/** The supervisor's line once every worker listens; group 1 the port. */
 	private static final Pattern LISTENING = Pattern
 		.compile("Echo server listening on 127\\.0\\.0\\.1:(\\d+) with \\d+ worker processes");
-
-	/** The admin web server's line; group 1 its port. */
-	private static final Pattern ADMIN = Pattern.compile("Tomcat started on port (\\d+)");
 
 	/** The pid in a line of Spring Boot's console format, e.g. {@code 2026-12-02T08:04:15.421Z  INFO 6239 --- [...}. */
 	private static final Pattern LOG_PID = Pattern.compile("^\\S+\\s+(?:TRACE|DEBUG|INFO|WARN|ERROR)\\s+(\\d+) --- ");
@@ -60,20 +47,15 @@ public final class SupervisorProcess implements AutoCloseable {
 	/** The supervisor's own mention of a worker pid. */
 	private static final Pattern WORKER_PID = Pattern.compile("Worker \\d+ .*?\\(pid (\\d+)\\)");
 
-	private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(20);
-
+	/** Its pid and children; set before {@link #child}, whose console's thread reads it to note workers. */
 	private final Process process;
 
 	private final Path temporaryDirectory;
 
-	private final CompletableFuture<Integer> tcpPort = new CompletableFuture<>();
-
-	private final CompletableFuture<Integer> httpPort = new CompletableFuture<>();
-
 	/** Every process seen as a worker of this supervisor, by pid, taken while it was alive. */
 	private final Map<Long, ProcessHandle> workers = new ConcurrentHashMap<>();
 
-	private final ChildConsole console;
+	private final ChildApplication child;
 
 	/** Whether the supervisor keeps a standby worker ({@code echo.standby-process}, on by default). */
 	private final boolean standby;
@@ -82,12 +64,7 @@ public final class SupervisorProcess implements AutoCloseable {
 		this.standby = standby;
 		this.process = process;
 		this.temporaryDirectory = temporaryDirectory;
-		this.console = new ChildConsole(process, "test-supervisor-output-" + process.pid(), this::read);
-		this.console.end().whenComplete((done, failure) -> {
-			IllegalStateException ended = new IllegalStateException("The supervisor's output ended");
-			this.tcpPort.completeExceptionally(ended);
-			this.httpPort.completeExceptionally(ended);
-		});
+		this.child = new ChildApplication(process, "supervisor", LISTENING, this::noteWorker);
 	}
 
 	/**
@@ -106,7 +83,7 @@ public final class SupervisorProcess implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		List<String> jvmOptions = new ArrayList<>(JVM_OPTIONS);
+		List<String> jvmOptions = new ArrayList<>(ChildConsole.QUICK_START);
 		jvmOptions.add("-Djava.io.tmpdir=" + temporaryDirectory);
 		List<String> command = ChildConsole.command(jvmOptions, Stream
 			.concat(Stream.of("echo.processes=" + processes), Arrays.stream(properties))
@@ -118,19 +95,6 @@ public final class SupervisorProcess implements AutoCloseable {
 		catch (IOException ex) {
 			deleteRecursively(temporaryDirectory);
 			throw new UncheckedIOException(ex);
-		}
-	}
-
-	/** A line of the supervisor's console, just read. */
-	private void read(String line) {
-		noteWorker(line);
-		complete(this.tcpPort, LISTENING.matcher(line));
-		complete(this.httpPort, ADMIN.matcher(line));
-	}
-
-	private static void complete(CompletableFuture<Integer> port, Matcher matcher) {
-		if (!port.isDone() && matcher.find()) {
-			port.complete(Integer.parseInt(matcher.group(1)));
 		}
 	}
 
@@ -165,18 +129,7 @@ public final class SupervisorProcess implements AutoCloseable {
 	 */
 	public SupervisorProcess awaitListening(Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
-		try {
-			this.tcpPort.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-			this.httpPort.get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
-		}
-		catch (ExecutionException | TimeoutException ex) {
-			throw new AssertionError("The supervisor did not listen within " + timeout + ": " + ex.getMessage()
-					+ "\n" + output(), ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		this.child.awaitListening(timeout);
 		// The standby starts once the workers listen: awaited too, so that the tests see a settled
 		// set of processes and no JVM start takes the CPU from them.
 		if (this.standby) {
@@ -213,32 +166,25 @@ public final class SupervisorProcess implements AutoCloseable {
 	 * @throws AssertionError when it is still running after {@code timeout}
 	 */
 	public int awaitExit(Duration timeout) {
-		try {
-			boolean exited = this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-			assertThat(exited).as("the supervisor (pid %d) exited within %s; its output:%n%s", pid(), timeout, output())
-				.isTrue();
-			this.console.awaitEnd(Duration.ofSeconds(10));
-			return this.process.exitValue();
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		boolean exited = this.child.awaitExit(timeout);
+		assertThat(exited).as("the supervisor (pid %d) exited within %s; its output:%n%s", pid(), timeout, output())
+			.isTrue();
+		return this.child.exitValue();
 	}
 
 	/** The echo port every worker listens on. */
 	public int tcpPort() {
-		return this.tcpPort.getNow(-1);
+		return this.child.tcpPort();
 	}
 
 	/** The admin HTTP port, on the supervisor only. */
 	public int httpPort() {
-		return this.httpPort.getNow(-1);
+		return this.child.httpPort();
 	}
 
 	/** Whether the supervisor's process still runs. */
 	public boolean isAlive() {
-		return this.process.isAlive();
+		return this.child.isAlive();
 	}
 
 	/** The supervisor's pid. */
@@ -248,17 +194,17 @@ public final class SupervisorProcess implements AutoCloseable {
 
 	/** {@code GET} on the admin API, e.g. {@code get("/actuator/echo")}. */
 	public HttpResponse<String> get(String path) {
-		return get(path, HTTP_TIMEOUT);
+		return get(path, ChildApplication.HTTP_TIMEOUT);
 	}
 
 	/** {@code GET} on the admin API, whose response must come within {@code timeout}. */
 	public HttpResponse<String> get(String path, Duration timeout) {
-		return AdminApi.send(HttpRequest.newBuilder(uri(path)).GET(), timeout);
+		return this.child.get(path, timeout);
 	}
 
 	/** {@code DELETE} on the admin API. */
 	public HttpResponse<String> delete(String path) {
-		return AdminApi.send(HttpRequest.newBuilder(uri(path)).DELETE(), HTTP_TIMEOUT);
+		return this.child.delete(path);
 	}
 
 	/** {@code GET /actuator/echo}, which must answer 200. */
@@ -281,11 +227,6 @@ public final class SupervisorProcess implements AutoCloseable {
 		HttpResponse<String> response = get("/actuator/prometheus");
 		assertThat(response.statusCode()).isEqualTo(200);
 		return response.body();
-	}
-
-	private URI uri(String path) {
-		assertThat(httpPort()).as("the admin port is known: await listening first").isPositive();
-		return URI.create("http://127.0.0.1:" + httpPort() + path);
 	}
 
 	/**
@@ -323,13 +264,12 @@ public final class SupervisorProcess implements AutoCloseable {
 
 	/** SIGTERM to the supervisor: it stops its workers, each drains, and it exits. */
 	public void terminate() {
-		// Not Process.destroy(): on Linux it closes the pipe of the output still to be read.
-		this.process.toHandle().destroy();
+		this.child.terminate();
 	}
 
 	/** SIGKILL to the supervisor: it has no chance to stop its workers. */
 	public void kill() {
-		this.process.toHandle().destroyForcibly();
+		this.child.kill();
 	}
 
 	/** SIGKILL to one of the supervisor's workers, which must still be alive. */
@@ -367,8 +307,8 @@ public final class SupervisorProcess implements AutoCloseable {
 		String pid = command.subList(2, command.size()).toString();
 		try {
 			Process kill = new ProcessBuilder(command).inheritIO().start();
-			assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill -%s %d ended", name, pid).isTrue();
-			assertThat(kill.exitValue()).as("kill -%s %d", name, pid).isZero();
+			assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill -%s %s ended", name, pid).isTrue();
+			assertThat(kill.exitValue()).as("kill -%s %s", name, pid).isZero();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -381,7 +321,7 @@ public final class SupervisorProcess implements AutoCloseable {
 
 	/** The lines of the supervisor's console so far: its own and its workers', relayed. */
 	public List<String> lines() {
-		return this.console.lines();
+		return this.child.lines();
 	}
 
 	/** The lines of the console so far that contain {@code text}. */
@@ -399,7 +339,7 @@ public final class SupervisorProcess implements AutoCloseable {
 
 	/** The whole console so far, for a failure message. */
 	public String output() {
-		return lines().stream().collect(Collectors.joining("\n"));
+		return this.child.output();
 	}
 
 	/**
@@ -409,16 +349,7 @@ public final class SupervisorProcess implements AutoCloseable {
 	@Override
 	public void close() {
 		children();
-		if (this.process.isAlive()) {
-			this.process.toHandle().destroyForcibly();
-			try {
-				this.process.waitFor(30, TimeUnit.SECONDS);
-				this.console.awaitEnd(Duration.ofSeconds(5));
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
+		this.child.close();
 		for (ProcessHandle worker : this.workers.values()) {
 			if (worker.isAlive()) {
 				worker.destroyForcibly();
