@@ -8,6 +8,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -25,64 +27,74 @@ class ControlServerTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
+	private final RecordedEvents events = new RecordedEvents();
+
+	private LogCapture log;
+
+	private ControlServer server;
+
+	@BeforeEach
+	void open() throws IOException {
+		this.log = LogCapture.start();
+		this.server = ControlServer.open(new ControlReader(this.events));
+	}
+
+	@AfterEach
+	void close() {
+		this.server.close();
+		this.log.close();
+	}
+
 	@Test
 	void aWorkersHelloAndMessagesReachTheSupervisorAndItsClosingIsTold() throws IOException {
-		RecordedEvents events = new RecordedEvents();
-		try (ControlServer server = ControlServer.open(new ControlReader(events));
-				ControlChannel worker = ControlChannel.connect(server.socket())) {
+		try (ControlChannel worker = ControlChannel.connect(this.server.socket())) {
 			worker.send("{\"event\":\"hello\",\"index\":2,\"pid\":4242}");
 			worker.send("{\"event\":\"listening\"}");
-			await().atMost(WAIT).until(() -> events.said.size() == 2);
-			assertThat(events.said).containsExactly("hello 2 4242", "4242 listening");
-			worker.close();
-			await().atMost(WAIT).until(() -> events.said.size() == 3);
-			assertThat(events.said.get(2)).isEqualTo("closed 4242");
+			awaitEvents(2);
+			assertThat(this.events.said).containsExactly("hello 2 4242", "4242 listening");
 		}
+		awaitEvents(3);
+		assertThat(this.events.said.get(2)).isEqualTo("closed 4242");
 	}
 
 	@Test
 	void anUnreadableLineIsAWarningWithWhatWasSentAndTheChannelReadsOn() throws IOException {
-		RecordedEvents events = new RecordedEvents();
-		try (LogCapture log = LogCapture.start();
-				ControlServer server = ControlServer.open(new ControlReader(events));
-				ControlChannel worker = ControlChannel.connect(server.socket())) {
+		try (ControlChannel worker = ControlChannel.connect(this.server.socket())) {
 			worker.send("{\"event\":\"hello\",\"index\":1,\"pid\":77}");
 			worker.send("this is not json");
 			worker.send("{\"event\":\"listening\"}");
-			await().atMost(WAIT).until(() -> events.said.size() == 2);
-			assertThat(events.said).containsExactly("hello 1 77", "77 listening");
-			assertThat(warnings(log)).anySatisfy((line) -> assertThat(line).contains("pid 77")
-				.contains("this is not json"));
+			awaitEvents(2);
 		}
+		assertThat(this.events.said).startsWith("hello 1 77", "77 listening");
+		assertThat(warnings()).anySatisfy((line) -> assertThat(line).contains("pid 77").contains("this is not json"));
 	}
 
 	@Test
 	void aLineBeforeTheHelloIsAWarningAndClosesTheChannel() throws IOException {
-		RecordedEvents events = new RecordedEvents();
-		try (LogCapture log = LogCapture.start();
-				ControlServer server = ControlServer.open(new ControlReader(events));
-				ControlChannel stranger = ControlChannel.connect(server.socket())) {
+		try (ControlChannel stranger = ControlChannel.connect(this.server.socket())) {
 			stranger.send("{\"event\":\"listening\"}");
-			await().atMost(WAIT).until(() -> events.said.size() == 1);
-			assertThat(events.said).containsExactly("closed -1");
-			assertThat(warnings(log)).anySatisfy((line) -> assertThat(line).contains("before a hello")
-				.contains("{\"event\":\"listening\"}"));
+			awaitEvents(1);
 		}
+		assertThat(this.events.said).containsExactly("closed -1");
+		assertThat(warnings()).anySatisfy((line) -> assertThat(line).contains("before a hello")
+			.contains("{\"event\":\"listening\"}"));
 	}
 
 	@Test
-	void closingRemovesTheSocketAndItsPrivateDirectory() throws IOException {
-		Path socket;
-		try (ControlServer server = ControlServer.open(new ControlReader(new RecordedEvents()))) {
-			socket = server.socket();
-			assertThat(socket).exists();
-		}
+	void closingRemovesTheSocketAndItsPrivateDirectory() {
+		Path socket = this.server.socket();
+		assertThat(socket).exists();
+		this.server.close();
 		assertThat(socket).doesNotExist();
 		assertThat(socket.getParent()).doesNotExist();
 	}
 
-	private static List<String> warnings(LogCapture log) {
-		return log.events()
+	private void awaitEvents(int count) {
+		await().atMost(WAIT).until(() -> this.events.said.size() >= count);
+	}
+
+	private List<String> warnings() {
+		return this.log.events()
 			.stream()
 			.filter((event) -> event.getLevel() == Level.WARN)
 			.map(ILoggingEvent::getFormattedMessage)
