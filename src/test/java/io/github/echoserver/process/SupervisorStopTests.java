@@ -1,9 +1,15 @@
 package io.github.echoserver.process;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,8 +29,14 @@ import static org.awaitility.Awaitility.await;
  */
 class SupervisorStopTests {
 
-	/** 130 = 128 + 2: a JVM's status after SIGINT once its shutdown hooks have run. */
-	private static final int SIGINT_EXIT_STATUS = 130;
+	/**
+	 * What stands for Ctrl+C: SIGINT, unless this JVM was started with SIGINT ignored (a
+	 * background job of a script without job control, as a CI runner may start the build). Its
+	 * children then ignore it too, and a JVM keeps an ignored SIGINT ignored, so the test sends
+	 * SIGTERM, which takes the supervisor through the same shutdown hook.
+	 */
+	private static final StopSignal CTRL_C = StopSignal.IGNORED_HERE.contains(StopSignal.INT) ? StopSignal.TERM
+			: StopSignal.INT;
 
 	/** {@code echo.shutdown-timeout} of the supervisor, and so of its workers. */
 	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
@@ -79,14 +91,53 @@ class SupervisorStopTests {
 			assertThat(workers).as("workers started").hasSize(2);
 			assertThat(supervisor.linesContaining("Echo server listening")).as("a supervisor still starting").isEmpty();
 
-			supervisor.interruptAll();
-			assertThat(supervisor.awaitExit(EXIT)).as("exit status").isEqualTo(SIGINT_EXIT_STATUS);
+			supervisor.signalAll(CTRL_C.name());
+			assertThat(supervisor.awaitExit(EXIT)).as("exit status after SIG%s", CTRL_C.name())
+				.isEqualTo(CTRL_C.exitStatus());
 			assertThat(supervisor.linesContaining("Echo server listening")).as("no start completed").isEmpty();
 			assertThat(workers).allSatisfy((pid) -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive))
 				.as("worker pid %d", pid)
 				.isEmpty());
 			assertThat(supervisor.liveWorkerPids()).as("workers still alive").isEmpty();
 		}
+	}
+
+	/** The signals that stop a JVM through its shutdown hooks, and its exit status after each. */
+	enum StopSignal {
+
+		INT(2), TERM(15);
+
+		/** The signals this JVM ignores, from the {@code SigIgn} mask of {@code /proc/self/status}. */
+		static final Set<StopSignal> IGNORED_HERE = ignoredHere();
+
+		private final int number;
+
+		StopSignal(int number) {
+			this.number = number;
+		}
+
+		/** 128 plus the signal's number: a JVM's status once its shutdown hooks have run. */
+		int exitStatus() {
+			return 128 + this.number;
+		}
+
+		private static Set<StopSignal> ignoredHere() {
+			try {
+				long mask = Files.readAllLines(Path.of("/proc/self/status"))
+					.stream()
+					.filter((line) -> line.startsWith("SigIgn:"))
+					.mapToLong((line) -> Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16))
+					.findFirst()
+					.orElse(0);
+				return Arrays.stream(values())
+					.filter((signal) -> (mask & (1L << (signal.number - 1))) != 0)
+					.collect(Collectors.toUnmodifiableSet());
+			}
+			catch (IOException ex) {
+				return Set.of();
+			}
+		}
+
 	}
 
 }

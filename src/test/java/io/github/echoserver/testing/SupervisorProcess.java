@@ -291,13 +291,14 @@ public final class SupervisorProcess implements AutoCloseable {
 	}
 
 	/**
-	 * SIGINT to the supervisor and to each of its live child processes at once, as Ctrl+C in a
-	 * terminal sends it to the whole process group (which here is the tests' own).
+	 * A signal to the supervisor and to each of its live child processes at once, as Ctrl+C in a
+	 * terminal sends SIGINT to the whole process group (which here is the tests' own).
+	 * @param name the signal's name for {@code kill}, e.g. {@code INT}
 	 */
-	public void interruptAll() {
+	public void signalAll(String name) {
 		List<Long> pids = new ArrayList<>(children());
 		pids.add(0, pid());
-		signal("INT", pids.stream().mapToLong(Long::longValue).toArray());
+		signal(name, pids.stream().mapToLong(Long::longValue).toArray());
 	}
 
 	/** {@code kill -NAME pid...}: the JDK sends only SIGTERM and SIGKILL. */
