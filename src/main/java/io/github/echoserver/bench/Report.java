@@ -17,7 +17,7 @@ final class Report {
 
 	private static final double MB = 1_000_000.0;
 
-	/** What a server that guards against slowloris says when it cuts a trickle (the README's Protocol section). */
+	/** What a server that guards against slowloris says when it cuts a trickle (README, Protocol). */
 	static final String LINE_TIMEOUT = "server bye# line timeout";
 
 	static final String IDLE_TIMEOUT = "server bye# idle timeout";

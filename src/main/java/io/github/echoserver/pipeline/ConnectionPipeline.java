@@ -23,7 +23,8 @@ import org.springframework.integration.ip.tcp.connection.TcpListener;
 import org.springframework.messaging.support.GenericMessage;
 
 /**
- * One connection, everything but the socket (docs/architecture.md, How a line travels). Read it top to bottom:
+ * One connection, everything but the socket (docs/architecture.md, How a line travels). Read it
+ * top to bottom:
  * <ol>
  * <li>{@link #admit} takes the connection on, or refuses it ({@code echo.max-connections});</li>
  * <li>{@link #received} runs the bytes of one read through the {@link Preamble} and the

@@ -10,9 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Proves the framing of the README's Protocol section byte by byte, without a socket: how {@link LineDecoder} cuts
- * lines (LF or CR LF, bounded by the limit), how {@link RawDecoder} passes chunks, and how each
- * {@link Framing} builds its reply.
+ * Proves the framing of the README's Protocol section byte by byte, without a socket: how {@link
+ * LineDecoder} cuts lines (LF or CR LF, bounded by the limit), how {@link RawDecoder} passes chunks,
+ * and how each {@link Framing} builds its reply.
  */
 class LineDecoderTests {
 

@@ -34,10 +34,10 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Closing the application (the SIGTERM path, the README's Shutdown section) drains the server: replies in flight
- * are written, every open connection, waiting ones included, gets {@code server bye# shutting
- * down} and is closed before {@code echo.shutdown-timeout} (the drain does not log that it ran
- * into it), and the port stops listening.
+ * Closing the application (the SIGTERM path, the README's Shutdown section) drains the server: replies
+ * in flight are written, every open connection, waiting ones included, gets {@code server bye# shutting
+ * down} and is closed before {@code echo.shutdown-timeout} (the drain does not log that it ran into
+ * it), and the port stops listening.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class DrainTests {

@@ -16,8 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The admin API (the README's Admin API section) of a {@link RunningServer} or a {@link SupervisorProcess}: called,
- * and read as JSON, as the tests read it.
+ * The admin API (the README's Admin API section) of a {@link RunningServer} or a {@link
+ * SupervisorProcess}: called, and read as JSON, as the tests read it.
  */
 public final class AdminApi {
 

@@ -3,8 +3,8 @@ package io.github.echoserver.testing;
 import java.util.regex.Pattern;
 
 /**
- * What the server logs when it drains (the README's Shutdown section), as the tests that read the log look for
- * it: one place to change if the wording changes.
+ * What the server logs when it drains (the README's Shutdown section), as the tests that read the log
+ * look for it: one place to change if the wording changes.
  */
 public final class DrainLog {
 
