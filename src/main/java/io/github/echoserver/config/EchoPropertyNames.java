@@ -31,6 +31,12 @@ final class EchoPropertyNames {
 		return KNOWN;
 	}
 
+	/** Whether {@code name} is a known key, case and dashes aside as for {@link #closestTo}. */
+	static boolean isKnown(String name) {
+		String typed = comparable(name);
+		return KNOWN.stream().anyMatch((known) -> typed.equals(comparable(known)));
+	}
+
 	/**
 	 * The known key that {@code name} most probably meant to be, if one is close: a few edits
 	 * away (a letter added, left out, changed or two swapped), fewer for short keys, so that
