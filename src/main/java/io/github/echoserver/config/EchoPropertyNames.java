@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
+import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
+
 /**
  * The keys of the {@code echo.*} contract, read from the structure of {@link EchoProperties} (one
- * key per record component, nested records as dotted paths, names in kebab case as users write
- * them), so that a new property is known the moment it is added; and the known key closest to a
+ * key per record component, nested records as dotted paths, names in the dashed form Boot binds
+ * them by), so that a new property is known the moment it is added; and the known key closest to a
  * mistyped one.
  */
 final class EchoPropertyNames {
@@ -27,6 +29,12 @@ final class EchoPropertyNames {
 	/** Every key of {@link EchoProperties}, e.g. {@code echo.pool.queue-capacity}, in declaration order. */
 	static List<String> known() {
 		return KNOWN;
+	}
+
+	/** Whether {@code name} is a known key, case and dashes aside as for {@link #closestTo}. */
+	static boolean isKnown(String name) {
+		String typed = comparable(name);
+		return KNOWN.stream().anyMatch((known) -> typed.equals(comparable(known)));
 	}
 
 	/**
@@ -55,7 +63,7 @@ final class EchoPropertyNames {
 	private static List<String> namesOf(Class<? extends Record> type, String prefix) {
 		List<String> names = new ArrayList<>();
 		for (RecordComponent component : type.getRecordComponents()) {
-			String name = prefix + "." + kebabCase(component.getName());
+			String name = prefix + "." + DataObjectPropertyName.toDashedForm(component.getName());
 			if (component.getType().isRecord()) {
 				names.addAll(namesOf(component.getType().asSubclass(Record.class), name));
 			}
@@ -64,19 +72,6 @@ final class EchoPropertyNames {
 			}
 		}
 		return names;
-	}
-
-	private static String kebabCase(String camelCase) {
-		StringBuilder kebab = new StringBuilder();
-		for (char c : camelCase.toCharArray()) {
-			if (Character.isUpperCase(c)) {
-				kebab.append('-').append(Character.toLowerCase(c));
-			}
-			else {
-				kebab.append(c);
-			}
-		}
-		return kebab.toString();
 	}
 
 	private static String comparable(String name) {

@@ -53,7 +53,7 @@ class UnknownEchoVariables implements InitializingBean {
 			}
 		}
 		for (String property : names(StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME)) {
-			if (property.toLowerCase(Locale.ROOT).startsWith("echo.") && !knownProperty(property)) {
+			if (property.toLowerCase(Locale.ROOT).startsWith("echo.") && !EchoPropertyNames.isKnown(property)) {
 				logger.warn("Unknown system property " + property + " ignored"
 						+ EchoPropertyNames.closestTo(property).map((known) -> "; did you mean " + known + "?").orElse(""));
 			}
@@ -76,11 +76,6 @@ class UnknownEchoVariables implements InitializingBean {
 			.stream()
 			.anyMatch((key) -> upper.equals(variableOf(key))
 					|| upper.equals(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_')));
-	}
-
-	private static boolean knownProperty(String property) {
-		String comparable = property.toLowerCase(Locale.ROOT).replace("-", "");
-		return EchoPropertyNames.known().stream().anyMatch((key) -> comparable.equals(key.replace("-", "")));
 	}
 
 	/** {@code ECHO_MAXLINELENGTH} for {@code echo.max-line-length}, the form Boot documents. */

@@ -28,9 +28,9 @@ public final class AcceptFailures {
 
 	private static final Log logger = LogFactory.getLog(AcceptFailures.class);
 
-	static final long FIRST_PAUSE_MILLIS = 100;
+	private static final long FIRST_PAUSE_MILLIS = 100;
 
-	static final long MAX_PAUSE_MILLIS = 1_000;
+	private static final long MAX_PAUSE_MILLIS = 1_000;
 
 	/** At most one WARN line this often while accepting keeps failing. */
 	static final long WARN_INTERVAL_MILLIS = 5_000;

@@ -20,7 +20,7 @@ final class DescriptorLimit {
 	private static final Log logger = LogFactory.getLog(DescriptorLimit.class);
 
 	/** Descriptors the JVM and the admin server hold besides the connections. */
-	static final int MARGIN = 100;
+	private static final int MARGIN = 100;
 
 	private DescriptorLimit() {
 	}

@@ -74,18 +74,11 @@ public final class ListenQueue {
 		}
 		Length total = null;
 		for (String table : List.of("tcp", "tcp6")) {
-			Path file = this.procNet.resolve(table);
-			if (!Files.isReadable(file)) {
-				continue;
-			}
-			try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
-				Length found = listening(reader, port, this.address, this.maxPerListener);
-				if (found != null) {
-					total = (total != null) ? total.plus(found) : found;
-				}
+			try (BufferedReader reader = Files.newBufferedReader(this.procNet.resolve(table), StandardCharsets.US_ASCII)) {
+				total = Length.sum(total, listening(reader, port, this.address, this.maxPerListener));
 			}
 			catch (IOException ex) {
-				// Gone or unreadable meanwhile: the figure is unknown.
+				// Absent (no IPv6, not Linux) or unreadable: that table tells nothing.
 			}
 		}
 		return total;
@@ -136,10 +129,10 @@ public final class ListenQueue {
 			if (fields.length < 5) {
 				continue;
 			}
+			if (SYN_RECEIVED.equals(fields[3])) {
+				continue;
+			}
 			if (!LISTEN.equals(fields[3])) {
-				if (SYN_RECEIVED.equals(fields[3])) {
-					continue;
-				}
 				break;
 			}
 			String local = fields[1];
@@ -149,9 +142,8 @@ public final class ListenQueue {
 				continue;
 			}
 			String queues = fields[4];
-			Length found = new Length(Integer.parseInt(queues.substring(queues.indexOf(':') + 1), 16),
-					maxPerListener);
-			total = (total != null) ? total.plus(found) : found;
+			total = Length.sum(total, new Length(Integer.parseInt(queues.substring(queues.indexOf(':') + 1), 16),
+					maxPerListener));
 		}
 		return total;
 	}
@@ -239,8 +231,12 @@ public final class ListenQueue {
 	 */
 	public record Length(int current, int max) {
 
-		Length plus(Length other) {
-			return new Length(this.current + other.current, this.max + other.max);
+		/** Both queues summed; either alone where the other is unknown ({@code null}). */
+		static @Nullable Length sum(@Nullable Length a, @Nullable Length b) {
+			if (a == null || b == null) {
+				return (a != null) ? a : b;
+			}
+			return new Length(a.current + b.current, a.max + b.max);
 		}
 
 	}
