@@ -11,9 +11,9 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 /**
- * The {@code echo} Actuator endpoint (the README's Admin API section): the server's state, its open connections,
- * and closing one of them. It only maps HTTP onto an {@link EchoView}: this process's own, or
- * the supervisor's sum of its workers.
+ * The {@code echo} Actuator endpoint (the README's Admin API section): the server's state, its open
+ * connections, and closing one of them. It only maps HTTP onto an {@link EchoView}: this process's own,
+ * or the supervisor's sum of its workers.
  */
 @Endpoint(id = "echo")
 public class EchoEndpoint {

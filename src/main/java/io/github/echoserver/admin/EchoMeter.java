@@ -9,10 +9,10 @@ import io.micrometer.core.instrument.Tags;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@code echo.*} meters of the README's Admin API section, defined once: name, kind, description and unit. A
- * single process binds them to its registry ({@link EchoMetrics}); the supervisor of the
- * multi-process model binds them once per worker, tagged {@code process}, to the figures its
- * workers report.
+ * The {@code echo.*} meters of the README's Admin API section, defined once: name, kind, description
+ * and unit. A single process binds them to its registry ({@link EchoMetrics}); the supervisor of the
+ * multi-process model binds them once per worker, tagged {@code process}, to the figures its workers
+ * report.
  */
 public enum EchoMeter {
 

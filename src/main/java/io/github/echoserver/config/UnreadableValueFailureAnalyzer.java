@@ -46,7 +46,10 @@ class UnreadableValueFailureAnalyzer extends AbstractFailureAnalyzer<BindExcepti
 				cause);
 	}
 
-	/** What a key of {@code type} accepts, in the words of the README's Configuration table; null for a type we do not describe. */
+	/**
+	 * What a key of {@code type} accepts, in the words of the README's Configuration table; null
+	 * for a type we do not describe.
+	 */
 	private static @Nullable String allowed(Class<?> type) {
 		if (type.isEnum()) {
 			return "one of " + Arrays.stream(type.getEnumConstants())

@@ -93,7 +93,8 @@ class EchoServerConfiguration {
 
 	/**
 	 * Receives each frame as a message. A bean of its own, so that the lifecycle can start it
-	 * (and with it the factory) and stop it after the drain (docs/architecture.md, Spring Integration point 9).
+	 * (and with it the factory) and stop it after the drain (docs/architecture.md, Spring Integration
+	 * point 9).
 	 */
 	@Bean
 	TcpReceivingChannelAdapter echoInbound(AbstractServerConnectionFactory factory) {
