@@ -204,13 +204,10 @@ final class Worker {
 		}
 	}
 
-	/**
-	 * The process {@code exited} has ended; forget it.
-	 * @return false when it was not this slot's current process
-	 */
-	boolean exited(Process exited) {
+	/** The process {@code exited} has ended; forget it, unless it is no longer this slot's current process. */
+	void exited(Process exited) {
 		if (this.process != exited) {
-			return false;
+			return;
 		}
 		this.process = null;
 		this.lastExit = Instant.now();
@@ -220,7 +217,6 @@ final class Worker {
 		if (closing != null) {
 			detach(closing);
 		}
-		return true;
 	}
 
 	/**
