@@ -126,7 +126,7 @@ final class Supervision implements ControlReader.Events {
 	}
 
 	/** Hand an event to the owner thread; after {@link #shutdown()} there is nobody left to handle it. */
-	void submit(Runnable event) {
+	private void submit(Runnable event) {
 		try {
 			this.owner.execute(() -> {
 				try {
@@ -424,9 +424,14 @@ final class Supervision implements ControlReader.Events {
 	/**
 	 * Stop every process: with SIGTERM, so that each drains ({@code graceful}), or at once with
 	 * SIGKILL (a failed start). Whatever is under way (a start, a back-off, a promotion) ends here:
-	 * every process in a slot now is in this stop, and no new one is started.
+	 * every process in a slot now is in this stop, and no new one is started. Any thread may ask;
+	 * the stop itself runs on the owner thread, and a second one is a no-op.
 	 */
-	void beginStop(boolean graceful) {
+	void stop(boolean graceful) {
+		submit(() -> beginStop(graceful));
+	}
+
+	private void beginStop(boolean graceful) {
 		if (stopping()) {
 			return;
 		}
