@@ -51,6 +51,9 @@ final class Supervision implements ControlReader.Events {
 	/** The standby's slot, index 0: empty when {@code echo.standby-process} is off. */
 	private final Worker standby;
 
+	/** The workers' slots, then the standby's. */
+	private final List<Worker> slots;
+
 	private final ScheduledExecutorService owner = Executors.newSingleThreadScheduledExecutor((task) -> {
 		Thread thread = new Thread(task, "echo-supervisor");
 		thread.setDaemon(true);
@@ -78,6 +81,9 @@ final class Supervision implements ControlReader.Events {
 		this.properties = properties;
 		this.workers = workers;
 		this.standby = standby;
+		List<Worker> slots = new ArrayList<>(workers);
+		slots.add(standby);
+		this.slots = List.copyOf(slots);
 	}
 
 	/** Start every worker's process with {@code launcher}; they listen on {@code port}. */
@@ -294,7 +300,7 @@ final class Supervision implements ControlReader.Events {
 
 	/** The slot whose current process is {@code pid}, if any. */
 	private @Nullable Worker slotOf(long pid) {
-		for (Worker worker : everySlot()) {
+		for (Worker worker : this.slots) {
 			Process process = worker.process();
 			if (process != null && process.pid() == pid) {
 				return worker;
@@ -399,7 +405,7 @@ final class Supervision implements ControlReader.Events {
 		if (stopping()) {
 			return;
 		}
-		for (Worker worker : everySlot()) {
+		for (Worker worker : this.slots) {
 			Process process = worker.process();
 			if (process == null || !worker.state().answers()) {
 				continue;
@@ -438,7 +444,7 @@ final class Supervision implements ControlReader.Events {
 		Drain drain = new Drain(graceful);
 		this.drain = drain;
 		this.started.complete(false);
-		for (Worker worker : everySlot()) {
+		for (Worker worker : this.slots) {
 			Process process = worker.process();
 			if (process != null) {
 				worker.to(WorkerState.STOPPING);
@@ -462,7 +468,7 @@ final class Supervision implements ControlReader.Events {
 	}
 
 	private void stopDeadline() {
-		for (Worker worker : everySlot()) {
+		for (Worker worker : this.slots) {
 			Process process = worker.process();
 			if (worker.state() == WorkerState.STOPPING && process != null) {
 				logger.warn(worker.name() + " (pid " + process.pid() + ") did not exit in time; killing it");
@@ -472,7 +478,7 @@ final class Supervision implements ControlReader.Events {
 	}
 
 	private void stoppedIfDone(Drain drain) {
-		if (this.stopped.isDone() || everySlot().stream().anyMatch((worker) -> worker.state() == WorkerState.STOPPING)) {
+		if (this.stopped.isDone() || this.slots.stream().anyMatch((worker) -> worker.state() == WorkerState.STOPPING)) {
 			return;
 		}
 		drain.logEnded();
@@ -495,7 +501,7 @@ final class Supervision implements ControlReader.Events {
 
 	/** Kill whatever process is still alive and end the owner thread: the context is closing. */
 	void shutdown() {
-		for (Worker worker : everySlot()) {
+		for (Worker worker : this.slots) {
 			Process process = worker.process();
 			if (process != null && process.isAlive()) {
 				process.destroyForcibly();
@@ -508,12 +514,6 @@ final class Supervision implements ControlReader.Events {
 			}
 		}
 		this.owner.shutdownNow();
-	}
-
-	private List<Worker> everySlot() {
-		List<Worker> slots = new ArrayList<>(this.workers);
-		slots.add(this.standby);
-		return slots;
 	}
 
 }
