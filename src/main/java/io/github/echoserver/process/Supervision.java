@@ -366,9 +366,10 @@ final class Supervision implements ControlReader.Events {
 		if (state == WorkerState.STARTING && killedFor != null) {
 			reason = killedFor + ((reason != null) ? "; " + reason : "");
 		}
+		String how = status + ((reason != null) ? ": " + reason : "");
 		String what = worker.name() + " (pid " + process.pid() + ") "
 				+ ((state == WorkerState.LISTENING || state == WorkerState.READY) ? "exited" : "failed to start")
-				+ " with " + status + ((reason != null) ? ": " + reason : "");
+				+ " with " + how;
 		int deaths = worker.died();
 		if (RestartPolicy.givesUp(deaths)) {
 			String window = RestartPolicy.DEATH_WINDOW.toSeconds() + " s";
@@ -379,7 +380,7 @@ final class Supervision implements ControlReader.Events {
 			}
 			else {
 				worker.fail("worker " + worker.index() + " died " + deaths + " times within " + window
-						+ "; the last time with " + status + ((reason != null) ? ": " + reason : ""));
+						+ "; the last time with " + how);
 				logger.error(what + "; it died " + deaths + " times within " + window + ", so it is not restarted again");
 			}
 			return;
