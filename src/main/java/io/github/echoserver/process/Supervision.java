@@ -226,15 +226,14 @@ final class Supervision implements ControlReader.Events {
 			return;
 		}
 		Process standbyProcess = this.standby.process();
-		if (this.standby.state() == WorkerState.READY && standbyProcess != null
-				&& this.standby.silence().compareTo(PROMOTABLE_SILENCE) > 0) {
+		if (this.standby.state() == WorkerState.READY) {
+			if (standbyProcess == null || this.standby.silence().compareTo(PROMOTABLE_SILENCE) <= 0) {
+				promote(worker);
+				return;
+			}
 			logger.warn("Standby worker (pid " + standbyProcess.pid() + ") has not answered for "
 					+ this.standby.silence().toMillis() + " ms (stopped or hung); killing it instead of promoting it");
 			this.standby.kill("not answering");
-		}
-		else if (this.standby.state() == WorkerState.READY) {
-			promote(worker);
-			return;
 		}
 		launch(worker);
 	}
