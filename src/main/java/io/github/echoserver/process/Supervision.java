@@ -239,10 +239,9 @@ final class Supervision implements ControlReader.Events {
 	}
 
 	private void promote(Worker worker) {
-		int start = worker.starts();
 		Process taken = worker.takeOver(this.standby);
 		try {
-			worker.tell(ControlProtocol.request(ControlProtocol.LISTEN).put("index", worker.index()).put("start", start));
+			worker.tell(ControlProtocol.request(ControlProtocol.LISTEN).put("index", worker.index()));
 			logger.info("Worker " + worker.index() + ": the standby worker (pid " + taken.pid() + ") takes its place");
 		}
 		catch (IOException ex) {
