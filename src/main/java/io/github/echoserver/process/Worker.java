@@ -241,16 +241,11 @@ final class Worker {
 	 * error, or does not answer in time (with a {@link java.util.concurrent.TimeoutException})
 	 */
 	CompletableFuture<JsonNode> ask(ObjectNode request, Duration timeout) {
-		ControlChannel current = this.channel;
 		CompletableFuture<JsonNode> answer = new CompletableFuture<>();
-		if (current == null) {
-			answer.completeExceptionally(new IOException("worker " + this.index + " is not connected"));
-			return answer;
-		}
 		long id = this.requestIds.incrementAndGet();
 		this.pending.put(id, answer);
 		try {
-			current.send(ControlProtocol.JSON.writeValueAsString(request.put(ControlProtocol.ID, id)));
+			tell(request.put(ControlProtocol.ID, id));
 		}
 		catch (IOException ex) {
 			answer.completeExceptionally(ex);
