@@ -13,7 +13,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code {"id":5,"op":"counters"}} (its {@link WorkerCounters}), {@code {"id":6,"op":"ping"}}
  * (answered {@code true}: it lives),
  * {@code {"id":3,"op":"close","connection":"..."}}, and to the standby
- * {@code {"id":4,"op":"listen","index":2,"start":1}};</li>
+ * {@code {"id":4,"op":"listen","index":2}};</li>
  * <li>worker's answer: {@code {"id":1,"result":...}} (the endpoint's own JSON for {@code describe}
  * and {@code connections}, {@code true}/{@code false} for {@code close}), or
  * {@code {"id":1,"error":"..."}}.</li>

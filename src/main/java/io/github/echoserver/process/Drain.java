@@ -28,11 +28,6 @@ final class Drain {
 		this.graceful = graceful;
 	}
 
-	/** Whether the processes were asked to drain, rather than killed. */
-	boolean graceful() {
-		return this.graceful;
-	}
-
 	/** {@code worker}'s process is in this stop. */
 	void draining(Worker worker) {
 		this.statuses.put(worker, "still running");

@@ -51,6 +51,9 @@ final class Supervision implements ControlReader.Events {
 	/** The standby's slot, index 0: empty when {@code echo.standby-process} is off. */
 	private final Worker standby;
 
+	/** The workers' slots, then the standby's. */
+	private final List<Worker> slots;
+
 	private final ScheduledExecutorService owner = Executors.newSingleThreadScheduledExecutor((task) -> {
 		Thread thread = new Thread(task, "echo-supervisor");
 		thread.setDaemon(true);
@@ -78,6 +81,9 @@ final class Supervision implements ControlReader.Events {
 		this.properties = properties;
 		this.workers = workers;
 		this.standby = standby;
+		List<Worker> slots = new ArrayList<>(workers);
+		slots.add(standby);
+		this.slots = List.copyOf(slots);
 	}
 
 	/** Start every worker's process with {@code launcher}; they listen on {@code port}. */
@@ -126,7 +132,7 @@ final class Supervision implements ControlReader.Events {
 	}
 
 	/** Hand an event to the owner thread; after {@link #shutdown()} there is nobody left to handle it. */
-	void submit(Runnable event) {
+	private void submit(Runnable event) {
 		try {
 			this.owner.execute(() -> {
 				try {
@@ -220,24 +226,22 @@ final class Supervision implements ControlReader.Events {
 			return;
 		}
 		Process standbyProcess = this.standby.process();
-		if (this.standby.state() == WorkerState.READY && standbyProcess != null
-				&& this.standby.silence().compareTo(PROMOTABLE_SILENCE) > 0) {
+		if (this.standby.state() == WorkerState.READY) {
+			if (standbyProcess == null || this.standby.silence().compareTo(PROMOTABLE_SILENCE) <= 0) {
+				promote(worker);
+				return;
+			}
 			logger.warn("Standby worker (pid " + standbyProcess.pid() + ") has not answered for "
 					+ this.standby.silence().toMillis() + " ms (stopped or hung); killing it instead of promoting it");
 			this.standby.kill("not answering");
-		}
-		else if (this.standby.state() == WorkerState.READY) {
-			promote(worker);
-			return;
 		}
 		launch(worker);
 	}
 
 	private void promote(Worker worker) {
-		int start = worker.starts();
 		Process taken = worker.takeOver(this.standby);
 		try {
-			worker.tell(ControlProtocol.request(ControlProtocol.LISTEN).put("index", worker.index()).put("start", start));
+			worker.tell(ControlProtocol.request(ControlProtocol.LISTEN).put("index", worker.index()));
 			logger.info("Worker " + worker.index() + ": the standby worker (pid " + taken.pid() + ") takes its place");
 		}
 		catch (IOException ex) {
@@ -294,7 +298,7 @@ final class Supervision implements ControlReader.Events {
 
 	/** The slot whose current process is {@code pid}, if any. */
 	private @Nullable Worker slotOf(long pid) {
-		for (Worker worker : everySlot()) {
+		for (Worker worker : this.slots) {
 			Process process = worker.process();
 			if (process != null && process.pid() == pid) {
 				return worker;
@@ -360,9 +364,10 @@ final class Supervision implements ControlReader.Events {
 		if (state == WorkerState.STARTING && killedFor != null) {
 			reason = killedFor + ((reason != null) ? "; " + reason : "");
 		}
+		String how = status + ((reason != null) ? ": " + reason : "");
 		String what = worker.name() + " (pid " + process.pid() + ") "
 				+ ((state == WorkerState.LISTENING || state == WorkerState.READY) ? "exited" : "failed to start")
-				+ " with " + status + ((reason != null) ? ": " + reason : "");
+				+ " with " + how;
 		int deaths = worker.died();
 		if (RestartPolicy.givesUp(deaths)) {
 			String window = RestartPolicy.DEATH_WINDOW.toSeconds() + " s";
@@ -373,7 +378,7 @@ final class Supervision implements ControlReader.Events {
 			}
 			else {
 				worker.fail("worker " + worker.index() + " died " + deaths + " times within " + window
-						+ "; the last time with " + status + ((reason != null) ? ": " + reason : ""));
+						+ "; the last time with " + how);
 				logger.error(what + "; it died " + deaths + " times within " + window + ", so it is not restarted again");
 			}
 			return;
@@ -399,7 +404,7 @@ final class Supervision implements ControlReader.Events {
 		if (stopping()) {
 			return;
 		}
-		for (Worker worker : everySlot()) {
+		for (Worker worker : this.slots) {
 			Process process = worker.process();
 			if (process == null || !worker.state().answers()) {
 				continue;
@@ -424,16 +429,21 @@ final class Supervision implements ControlReader.Events {
 	/**
 	 * Stop every process: with SIGTERM, so that each drains ({@code graceful}), or at once with
 	 * SIGKILL (a failed start). Whatever is under way (a start, a back-off, a promotion) ends here:
-	 * every process in a slot now is in this stop, and no new one is started.
+	 * every process in a slot now is in this stop, and no new one is started. Any thread may ask;
+	 * the stop itself runs on the owner thread, and a second one is a no-op.
 	 */
-	void beginStop(boolean graceful) {
+	void stop(boolean graceful) {
+		submit(() -> beginStop(graceful));
+	}
+
+	private void beginStop(boolean graceful) {
 		if (stopping()) {
 			return;
 		}
 		Drain drain = new Drain(graceful);
 		this.drain = drain;
 		this.started.complete(false);
-		for (Worker worker : everySlot()) {
+		for (Worker worker : this.slots) {
 			Process process = worker.process();
 			if (process != null) {
 				worker.to(WorkerState.STOPPING);
@@ -457,7 +467,7 @@ final class Supervision implements ControlReader.Events {
 	}
 
 	private void stopDeadline() {
-		for (Worker worker : everySlot()) {
+		for (Worker worker : this.slots) {
 			Process process = worker.process();
 			if (worker.state() == WorkerState.STOPPING && process != null) {
 				logger.warn(worker.name() + " (pid " + process.pid() + ") did not exit in time; killing it");
@@ -467,7 +477,7 @@ final class Supervision implements ControlReader.Events {
 	}
 
 	private void stoppedIfDone(Drain drain) {
-		if (this.stopped.isDone() || everySlot().stream().anyMatch((worker) -> worker.state() == WorkerState.STOPPING)) {
+		if (this.stopped.isDone() || this.slots.stream().anyMatch((worker) -> worker.state() == WorkerState.STOPPING)) {
 			return;
 		}
 		drain.logEnded();
@@ -490,7 +500,7 @@ final class Supervision implements ControlReader.Events {
 
 	/** Kill whatever process is still alive and end the owner thread: the context is closing. */
 	void shutdown() {
-		for (Worker worker : everySlot()) {
+		for (Worker worker : this.slots) {
 			Process process = worker.process();
 			if (process != null && process.isAlive()) {
 				process.destroyForcibly();
@@ -503,12 +513,6 @@ final class Supervision implements ControlReader.Events {
 			}
 		}
 		this.owner.shutdownNow();
-	}
-
-	private List<Worker> everySlot() {
-		List<Worker> slots = new ArrayList<>(this.workers);
-		slots.add(this.standby);
-		return slots;
 	}
 
 }

@@ -117,9 +117,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		// Ctrl+C reaches the workers too (one process group), and they may exit before the context's
 		// shutdown calls stop(), or while this start still waits for them: from the first moment of
 		// the JVM's shutdown, the supervisor stops (no worker is replaced, a start under way ends).
-		Runtime.getRuntime()
-			.addShutdownHook(new Thread(() -> this.supervision.submit(() -> this.supervision.beginStop(true)),
-					"echo-supervisor-shutdown"));
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> this.supervision.stop(true), "echo-supervisor-shutdown"));
 		this.port = SharedPort.settle(this.properties);
 		ControlServer control;
 		try {
@@ -143,7 +141,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 			if (ex instanceof InterruptedException) {
 				Thread.currentThread().interrupt();
 			}
-			this.supervision.submit(() -> this.supervision.beginStop(false));
+			this.supervision.stop(false);
 			this.supervision.awaitStopped();
 			throw (ex.getCause() instanceof WorkerStartException failed) ? failed
 					: new WorkerStartException(0, "not every worker listens", ex.toString());
@@ -164,7 +162,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		}
 		this.running = false;
 		AvailabilityChangeEvent.publish(this.publisher, this, ReadinessState.REFUSING_TRAFFIC);
-		this.supervision.submit(() -> this.supervision.beginStop(true));
+		this.supervision.stop(true);
 		this.supervision.awaitStopped();
 	}
 

@@ -204,13 +204,10 @@ final class Worker {
 		}
 	}
 
-	/**
-	 * The process {@code exited} has ended; forget it.
-	 * @return false when it was not this slot's current process
-	 */
-	boolean exited(Process exited) {
+	/** The process {@code exited} has ended; forget it, unless it is no longer this slot's current process. */
+	void exited(Process exited) {
 		if (this.process != exited) {
-			return false;
+			return;
 		}
 		this.process = null;
 		this.lastExit = Instant.now();
@@ -220,7 +217,6 @@ final class Worker {
 		if (closing != null) {
 			detach(closing);
 		}
-		return true;
 	}
 
 	/**
@@ -245,16 +241,11 @@ final class Worker {
 	 * error, or does not answer in time (with a {@link java.util.concurrent.TimeoutException})
 	 */
 	CompletableFuture<JsonNode> ask(ObjectNode request, Duration timeout) {
-		ControlChannel current = this.channel;
 		CompletableFuture<JsonNode> answer = new CompletableFuture<>();
-		if (current == null) {
-			answer.completeExceptionally(new IOException("worker " + this.index + " is not connected"));
-			return answer;
-		}
 		long id = this.requestIds.incrementAndGet();
 		this.pending.put(id, answer);
 		try {
-			current.send(ControlProtocol.JSON.writeValueAsString(request.put(ControlProtocol.ID, id)));
+			tell(request.put(ControlProtocol.ID, id));
 		}
 		catch (IOException ex) {
 			answer.completeExceptionally(ex);

@@ -140,7 +140,7 @@ public class WorkerAgent implements SmartLifecycle, DisposableBean {
 				}
 				catch (RuntimeException ex) {
 					logger.warn("Worker " + this.index + ": unreadable line from the supervisor '"
-							+ ((line.length() > 200) ? line.substring(0, 200) + "..." : line) + "'");
+							+ ControlReader.truncated(line) + "'");
 					continue;
 				}
 				answer(request);

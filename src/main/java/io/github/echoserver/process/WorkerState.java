@@ -6,10 +6,9 @@ import java.util.Set;
 
 /**
  * Every state a worker's slot (or the standby's) can be in, in one table: what it means, the
- * value {@code GET /actuator/echo} and the health component show, the states it may go to, and
- * whether the supervisor holds it to a deadline (a process that overstays it is killed, which
- * counts as a death). Only the supervisor's own thread moves a slot from one state to the next,
- * and a move this table does not allow is a bug that fails loudly.
+ * value {@code GET /actuator/echo} and the health component show, and the states it may go to.
+ * Only the supervisor's own thread moves a slot from one state to the next, and a move this table
+ * does not allow is a bug that fails loudly.
  * <pre>
  *   starting ──► listening ──► restarting ──► starting ...      (a worker)
  *   starting ──► ready ──► (takes a worker's place) ──► stopped  (the standby)
@@ -19,25 +18,25 @@ import java.util.Set;
 enum WorkerState {
 
 	/** Its process runs and has not said that it listens (a worker) or is ready (the standby) yet; bounded by a deadline. */
-	STARTING(true),
+	STARTING,
 
 	/** Its process listens and serves; it is asked for its figures every second and must answer. */
-	LISTENING(false),
+	LISTENING,
 
 	/** The standby's process is started and could listen at once; it is asked every second and must answer. */
-	READY(false),
+	READY,
 
 	/** Its process died; a new one starts after the back-off. */
-	RESTARTING(false),
+	RESTARTING,
 
 	/** It died too often: no new process is started. */
-	FAILED(false),
+	FAILED,
 
 	/** The supervisor shuts down: its process drains; bounded by {@code shutdown-timeout} and a grace. */
-	STOPPING(true),
+	STOPPING,
 
 	/** No process, and none to come (before the first start, after the stop, or a standby that took a worker's place). */
-	STOPPED(false);
+	STOPPED;
 
 	static {
 		STARTING.next = EnumSet.of(LISTENING, READY, RESTARTING, FAILED, STOPPING, STOPPED);
@@ -49,22 +48,11 @@ enum WorkerState {
 		STOPPED.next = EnumSet.of(STARTING, RESTARTING, FAILED, STOPPED);
 	}
 
-	private final boolean deadline;
-
 	private Set<WorkerState> next = Set.of();
-
-	WorkerState(boolean deadline) {
-		this.deadline = deadline;
-	}
 
 	/** How {@code GET /actuator/echo} and the health component show it. */
 	String value() {
 		return name().toLowerCase(Locale.ROOT);
-	}
-
-	/** Whether a process in this state is killed when it overstays its deadline. */
-	boolean hasDeadline() {
-		return this.deadline;
 	}
 
 	/** Whether its process must answer the supervisor's questions, and is killed when it goes silent. */
