@@ -13,11 +13,11 @@ import io.github.echoserver.connections.ErrorType;
 import io.github.echoserver.connections.RejectionReason;
 
 /**
- * The supervisor's meters: the {@code echo.*} meters of the README's Admin API section once per worker, tagged
- * {@code process} with its index and read from the copy of its figures the supervisor refreshes
- * every second ({@code executor.*} stay in the workers), and {@code echo.processes.restarts}. A restarted worker's counters start again
- * from zero, which Prometheus's {@code rate()} and {@code increase()} treat as the counter reset
- * it is.
+ * The supervisor's meters: the {@code echo.*} meters of the README's Admin API section once per worker,
+ * tagged {@code process} with its index and read from the copy of its figures the supervisor refreshes
+ * every second ({@code executor.*} stay in the workers), and {@code echo.processes.restarts}. A
+ * restarted worker's counters start again from zero, which Prometheus's {@code rate()} and {@code
+ * increase()} treat as the counter reset it is.
  */
 class WorkerMetrics implements MeterBinder {
 
