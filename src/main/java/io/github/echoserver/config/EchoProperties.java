@@ -1,6 +1,9 @@
 package io.github.echoserver.config;
 
 import java.time.Duration;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.protocol.Framing;
 
@@ -52,6 +55,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param standbyProcess with {@code processes > 1}: keep one more worker process started but
  * not listening, which takes the place of a worker that dies within milliseconds instead of the
  * seconds a JVM takes to start; it costs one idle worker's memory
+ * @param ssl TLS on the echo port, or on a port of its own beside the clear-text one
+ * @param access which client addresses may connect
+ * @param maxConnectionsPerClient open connections allowed from one client address at once
+ * (per worker process with {@code processes > 1}); beyond it the client gets
+ * {@code server busy# too many connections from your address}; 0 turns it off
  */
 @ConfigurationProperties(prefix = "echo", ignoreUnknownFields = false)
 public record EchoProperties(
@@ -71,7 +79,10 @@ public record EchoProperties(
 		@DefaultValue("4096") int backlog,
 		@DefaultValue("10s") Duration shutdownTimeout,
 		@DefaultValue("1") int processes,
-		@DefaultValue("true") boolean standbyProcess) {
+		@DefaultValue("true") boolean standbyProcess,
+		@DefaultValue Ssl ssl,
+		@DefaultValue Access access,
+		@DefaultValue("0") int maxConnectionsPerClient) {
 
 	/**
 	 * The most worker processes: each is a JVM of its own (see the README's "Multi-process"), and
@@ -91,6 +102,11 @@ public record EchoProperties(
 		requireInRange("echo.max-connections", maxConnections, 1, Integer.MAX_VALUE);
 		requireInRange("echo.backlog", backlog, 1, Integer.MAX_VALUE);
 		requireInRange("echo.processes", processes, 1, MAX_PROCESSES);
+		requireInRange("echo.max-connections-per-client", maxConnectionsPerClient, 0, Integer.MAX_VALUE);
+		if (ssl.port() != null && ssl.port() != 0 && ssl.port() == port) {
+			throw new InvalidEchoPropertyException("echo.ssl.port", ssl.port(),
+					"a port other than echo.port (" + port + "), or unset to serve TLS on echo.port");
+		}
 		if (idleTimeout.isNegative()) {
 			throw new InvalidEchoPropertyException("echo.idle-timeout", idleTimeout, "a duration >= 0 (0 = off)");
 		}
@@ -145,6 +161,74 @@ public record EchoProperties(
 		public Pool {
 			requireInRange("echo.pool.size", size, 1, 100_000);
 			requireInRange("echo.pool.queue-capacity", queueCapacity, 0, Integer.MAX_VALUE);
+		}
+
+	}
+
+	/**
+	 * TLS on the echo port (the README's "Security").
+	 *
+	 * @param bundle the Spring Boot SSL bundle ({@code spring.ssl.bundle.pem.NAME} or
+	 * {@code spring.ssl.bundle.jks.NAME}) whose key and certificate the server presents; unset
+	 * means clear text only
+	 * @param port with a bundle: TLS listens on this port and clear text stays on {@code echo.port};
+	 * unset means {@code echo.port} serves TLS only
+	 * @param clientAuth whether clients must present a certificate the bundle's trust store trusts
+	 * (mutual TLS): {@code none}, {@code want} or {@code need}
+	 * @param handshakeTimeout a client must complete the TLS handshake within this long of
+	 * connecting, or it is closed
+	 */
+	public record Ssl(@Nullable String bundle, @Nullable Integer port, @DefaultValue("none") ClientAuth clientAuth,
+			@DefaultValue("10s") Duration handshakeTimeout) {
+
+		public Ssl {
+			if (bundle != null && bundle.isBlank()) {
+				bundle = null;
+			}
+			if (port != null) {
+				requireInRange("echo.ssl.port", port, 0, 65535);
+				if (bundle == null) {
+					throw new InvalidEchoPropertyException("echo.ssl.port", port,
+							"unset without echo.ssl.bundle (name the SSL bundle the TLS port serves)");
+				}
+			}
+			if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+				throw new InvalidEchoPropertyException("echo.ssl.handshake-timeout", handshakeTimeout, "a duration > 0");
+			}
+		}
+
+		/** Whether the server speaks TLS at all. */
+		public boolean enabled() {
+			return this.bundle != null;
+		}
+
+	}
+
+	/**
+	 * Which client addresses may connect, decided before any byte is read or written.
+	 *
+	 * @param allow IPv4/IPv6 addresses and CIDR ranges allowed to connect; empty allows everyone
+	 * @param deny addresses and ranges refused even when allowed (deny wins)
+	 */
+	public record Access(@DefaultValue List<String> allow, @DefaultValue List<String> deny) {
+
+	}
+
+	/** Whether a TLS client must, may or need not present a certificate ({@code echo.ssl.client-auth}). */
+	public enum ClientAuth {
+
+		/** No client certificate is asked for. */
+		NONE,
+
+		/** A certificate is asked for; a client without one is served, one with an untrusted one is not. */
+		WANT,
+
+		/** A trusted client certificate is required (mutual TLS). */
+		NEED;
+
+		/** The name users write in {@code application.yml}. */
+		public String value() {
+			return name().toLowerCase(java.util.Locale.ROOT);
 		}
 
 	}
