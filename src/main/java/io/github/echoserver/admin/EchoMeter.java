@@ -46,7 +46,10 @@ public enum EchoMeter {
 
 	/** Host-wide (every listener), since boot, overflows included; where the platform counts it (Linux). */
 	LISTEN_DROPS("echo.listen.drops", false, "Connections the kernel dropped at a listener, every listener of the host",
-			null);
+			null),
+
+	/** With {@code echo.ssl.bundle}: tagged {@code result=ok|failed|timeout}. */
+	TLS_HANDSHAKES("echo.tls.handshakes", false, "TLS handshakes, by how they ended", null);
 
 	private final String name;
 

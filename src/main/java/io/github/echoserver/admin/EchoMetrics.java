@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ErrorType;
+import io.github.echoserver.connections.HandshakeResult;
 import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.server.ConnectionModel;
 import io.github.echoserver.server.EventLoopModel;
@@ -54,6 +55,10 @@ public class EchoMetrics implements MeterBinder {
 		EchoMeter.BYTES_SENT.register(meters, r, ConnectionRegistry::bytesSent, none);
 		for (ErrorType type : ErrorType.values()) {
 			EchoMeter.ERRORS.register(meters, r, type::count, Tags.of("type", type.tag()));
+		}
+		for (HandshakeResult result : HandshakeResult.values()) {
+			EchoMeter.TLS_HANDSHAKES.register(meters, r, (it) -> it.tlsHandshakes(result),
+					Tags.of("result", result.tag()));
 		}
 		bindListenQueue(meters);
 		ThreadPoolExecutor pool = this.model.threadPool();

@@ -40,6 +40,8 @@ public class ConnectionRegistry {
 
 	private final Map<RejectionReason, LongAdder> rejected = new EnumMap<>(RejectionReason.class);
 
+	private final Map<HandshakeResult, LongAdder> handshakes = new EnumMap<>(HandshakeResult.class);
+
 	private final LongAdder linesTooLong = new LongAdder();
 
 	private final LongAdder internalErrors = new LongAdder();
@@ -58,6 +60,9 @@ public class ConnectionRegistry {
 		this.limit = limit;
 		for (RejectionReason reason : RejectionReason.values()) {
 			this.rejected.put(reason, new LongAdder());
+		}
+		for (HandshakeResult result : HandshakeResult.values()) {
+			this.handshakes.put(result, new LongAdder());
 		}
 	}
 
@@ -149,6 +154,16 @@ public class ConnectionRegistry {
 	/** A client stopped reading its replies for {@code echo.write-timeout} and was closed. */
 	public void writeTimedOut() {
 		this.writeTimeouts.increment();
+	}
+
+	/** A TLS handshake ended so. */
+	public void tlsHandshake(HandshakeResult result) {
+		this.handshakes.get(result).increment();
+	}
+
+	/** TLS handshakes that ended so, since start. */
+	public long tlsHandshakes(HandshakeResult result) {
+		return this.handshakes.get(result).sum();
 	}
 
 	/** Accepting a connection failed while the listener was open; no connection was taken on. */

@@ -14,7 +14,8 @@ import org.springframework.context.SmartLifecycle;
  * ({@code server bye# idle timeout}), or holding an unfinished line for {@code echo.line-timeout}
  * ({@code server bye# line timeout}: a client trickling bytes without ever ending a line), or
  * not reading its replies for {@code echo.write-timeout} (closed without a line: none could
- * reach it). Closing the socket ends a write blocked on it.
+ * reach it), or not completing its TLS handshake within {@code echo.ssl.handshake-timeout}
+ * (closed without a line). Closing the socket ends a write or a handshake blocked on it.
  * <p>
  * One sweep over the registry on a timer, rather than socket read timeouts, because it works
  * the same for blocking and NIO connections and holds no thread per connection. Waiting
@@ -32,14 +33,25 @@ public class ConnectionTimeoutReaper implements SmartLifecycle {
 
 	private final long writeTimeoutMillis;
 
+	private final long handshakeTimeoutMillis;
+
 	private @Nullable ScheduledExecutorService timer;
 
 	public ConnectionTimeoutReaper(ConnectionRegistry registry, Duration idleTimeout, Duration lineTimeout,
 			Duration writeTimeout) {
+		this(registry, idleTimeout, lineTimeout, writeTimeout, Duration.ZERO);
+	}
+
+	/**
+	 * @param handshakeTimeout bound of a TLS handshake; 0 when the server has no TLS
+	 */
+	public ConnectionTimeoutReaper(ConnectionRegistry registry, Duration idleTimeout, Duration lineTimeout,
+			Duration writeTimeout, Duration handshakeTimeout) {
 		this.registry = registry;
 		this.idleTimeoutMillis = idleTimeout.toMillis();
 		this.lineTimeoutMillis = lineTimeout.toMillis();
 		this.writeTimeoutMillis = writeTimeout.toMillis();
+		this.handshakeTimeoutMillis = handshakeTimeout.toMillis();
 	}
 
 	@Override
@@ -60,7 +72,8 @@ public class ConnectionTimeoutReaper implements SmartLifecycle {
 	}
 
 	private long shortestTimeout() {
-		return java.util.stream.LongStream.of(this.idleTimeoutMillis, this.lineTimeoutMillis, this.writeTimeoutMillis)
+		return java.util.stream.LongStream
+			.of(this.idleTimeoutMillis, this.lineTimeoutMillis, this.writeTimeoutMillis, this.handshakeTimeoutMillis)
 			.filter((timeout) -> timeout > 0)
 			.min()
 			.orElse(0);
@@ -80,6 +93,11 @@ public class ConnectionTimeoutReaper implements SmartLifecycle {
 	private @Nullable Ending overdue(TrackedConnection connection, long now) {
 		if (connection.getState() != ConnectionState.SERVING) {
 			return null;
+		}
+		long handshakeStarted = connection.getHandshakeStartedMillis();
+		if (this.handshakeTimeoutMillis > 0 && handshakeStarted > 0
+				&& now - handshakeStarted >= this.handshakeTimeoutMillis) {
+			return Ending.HANDSHAKE_TIMEOUT;
 		}
 		long writeStarted = connection.getWriteStartedMillis();
 		if (this.writeTimeoutMillis > 0 && writeStarted > 0 && now - writeStarted >= this.writeTimeoutMillis) {

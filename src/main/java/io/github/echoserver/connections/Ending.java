@@ -56,6 +56,20 @@ public enum Ending {
 	INTERNAL_ERROR(ServerMessages.INTERNAL_ERROR, LogLevel.ERROR, "internal error", true,
 			(registry, connection) -> registry.internalError()),
 
+	/**
+	 * The TLS handshake did not complete within {@code echo.ssl.handshake-timeout}: no line, none
+	 * could be read.
+	 */
+	HANDSHAKE_TIMEOUT(null, LogLevel.INFO, "TLS handshake timeout", false,
+			(registry, connection) -> registry.tlsHandshake(HandshakeResult.TIMEOUT)),
+
+	/**
+	 * The TLS handshake failed (not TLS, a broken ClientHello, no common protocol, a refused
+	 * client certificate); the log line gives the reason.
+	 */
+	HANDSHAKE_FAILED(null, LogLevel.WARN, "TLS handshake failed", false,
+			(registry, connection) -> registry.tlsHandshake(HandshakeResult.FAILED)),
+
 	/** {@code echo.max-connections} were open; counted by the registry's admission. */
 	TOO_MANY_CONNECTIONS(ServerMessages.TOO_MANY_CONNECTIONS, LogLevel.DEBUG, "refused: too many connections", false,
 			null),

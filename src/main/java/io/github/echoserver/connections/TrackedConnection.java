@@ -3,6 +3,8 @@ package io.github.echoserver.connections;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One live connection as the registry sees it: who it is, what it is doing and what it has
  * exchanged. The server updates the counters on the per-line path, so updating costs one atomic
@@ -31,6 +33,13 @@ public final class TrackedConnection {
 
 	/** When the unfinished line now held began, or 0 when no line is unfinished. */
 	private volatile long lineStartedMillis;
+
+	private volatile Listener listener = Listener.PLAIN;
+
+	/** When the TLS handshake in progress began, or 0 when none is (not started, or done). */
+	private volatile long handshakeStartedMillis;
+
+	private volatile @Nullable TlsDetails tls;
 
 	private final AtomicLong linesEchoed = new AtomicLong();
 
@@ -78,6 +87,25 @@ public final class TrackedConnection {
 	/** The write has returned. */
 	public void written() {
 		this.writeStartedMillis = 0;
+	}
+
+	/**
+	 * A TLS handshake begins: {@code echo.ssl.handshake-timeout} runs from now. Also marks the
+	 * connection as the TLS listener's.
+	 */
+	public void handshaking() {
+		this.listener = Listener.TLS;
+		this.handshakeStartedMillis = System.currentTimeMillis();
+	}
+
+	/**
+	 * The handshake has completed.
+	 * @param details what it settled, for the admin API
+	 */
+	public void handshaken(TlsDetails details) {
+		this.tls = details;
+		this.handshakeStartedMillis = 0;
+		this.registry.tlsHandshake(HandshakeResult.OK);
 	}
 
 	/** One echo reply of {@code n} bytes was written. */
@@ -136,6 +164,20 @@ public final class TrackedConnection {
 
 	long getLineStartedMillis() {
 		return this.lineStartedMillis;
+	}
+
+	long getHandshakeStartedMillis() {
+		return this.handshakeStartedMillis;
+	}
+
+	/** The listener that accepted the connection. */
+	public Listener getListener() {
+		return this.listener;
+	}
+
+	/** What the TLS handshake settled, or {@code null} in clear text or before it completed. */
+	public @Nullable TlsDetails getTls() {
+		return this.tls;
 	}
 
 	public long getLinesEchoed() {

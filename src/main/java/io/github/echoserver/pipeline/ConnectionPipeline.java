@@ -13,6 +13,7 @@ import io.github.echoserver.connections.ConnectionHandle;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.connections.Ending;
+import io.github.echoserver.connections.TlsDetails;
 import io.github.echoserver.connections.TrackedConnection;
 import io.github.echoserver.protocol.FrameDecoder;
 import io.github.echoserver.protocol.LineTooLongException;
@@ -296,6 +297,42 @@ public final class ConnectionPipeline {
 		}
 	}
 
+	/**
+	 * The transport begins a TLS handshake; {@code echo.ssl.handshake-timeout} runs from now.
+	 * The pipeline itself never sees TLS: the transport hands it plaintext both ways.
+	 */
+	public void handshakeStarted() {
+		TrackedConnection connection = this.tracked;
+		if (connection != null) {
+			connection.handshaking();
+		}
+	}
+
+	/**
+	 * The TLS handshake has completed; the connection is served.
+	 * @param details the protocol, cipher suite and client certificate it settled
+	 */
+	public void handshakeCompleted(TlsDetails details) {
+		TrackedConnection connection = this.tracked;
+		if (connection != null) {
+			connection.handshaken(details);
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("TLS from " + this.peer + ": " + details.protocol() + ", " + details.cipherSuite()
+					+ ((details.clientSubject() != null) ? ", client " + details.clientSubject() : ""));
+		}
+	}
+
+	/**
+	 * The TLS handshake failed: one WARN line with the peer and the reason, no stack trace (an
+	 * expected condition: a clear-text client, a scanner, an untrusted certificate), and the
+	 * connection ends without a line.
+	 * @param reason what the TLS engine said, e.g. {@code Unsupported or unrecognized SSL message}
+	 */
+	public void handshakeFailed(String reason) {
+		end(Ending.HANDSHAKE_FAILED, null, reason);
+	}
+
 	/** The drain has begun: reaching the end of the stream now ends with the bye line. */
 	public void startDrain() {
 		this.draining = true;
@@ -315,17 +352,17 @@ public final class ConnectionPipeline {
 	 * @param ending why
 	 */
 	public void end(Ending ending) {
-		end(ending, null);
+		end(ending, null, null);
 	}
 
-	private void end(Ending ending, @Nullable Throwable cause) {
+	private void end(Ending ending, @Nullable Throwable cause, @Nullable String detail) {
 		if (!this.ended.compareAndSet(false, true)) {
 			if (!ending.repliesFirst()) {
 				this.sink.close(false);
 			}
 			return;
 		}
-		log(ending, cause);
+		log(ending, cause, detail);
 		TrackedConnection connection = this.tracked;
 		if (connection != null) {
 			ending.count(this.registry, connection);
@@ -353,28 +390,29 @@ public final class ConnectionPipeline {
 			}
 			return;
 		}
-		end(Ending.INTERNAL_ERROR, ex);
+		end(Ending.INTERNAL_ERROR, ex, null);
 	}
 
-	private void log(Ending ending, @Nullable Throwable cause) {
+	private void log(Ending ending, @Nullable Throwable cause, @Nullable String detail) {
 		switch (ending.level()) {
-			case ERROR -> logger.error(describe(ending), cause);
-			case WARN -> logger.warn(describe(ending));
+			case ERROR -> logger.error(describe(ending, detail), cause);
+			case WARN -> logger.warn(describe(ending, detail));
 			case INFO -> {
 				if (logger.isInfoEnabled()) {
-					logger.info(describe(ending));
+					logger.info(describe(ending, detail));
 				}
 			}
 			default -> {
 				if (logger.isDebugEnabled()) {
-					logger.debug(describe(ending));
+					logger.debug(describe(ending, detail));
 				}
 			}
 		}
 	}
 
-	private String describe(Ending ending) {
-		return "Closing connection from " + this.peer + ": " + ending.description(this.maxLineLength);
+	private String describe(Ending ending, @Nullable String detail) {
+		return "Closing connection from " + this.peer + ": " + ending.description(this.maxLineLength)
+				+ ((detail != null) ? ": " + detail : "");
 	}
 
 }

@@ -7,6 +7,7 @@ import org.jspecify.annotations.Nullable;
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.connections.Ending;
 import io.github.echoserver.pipeline.PipelineFactory;
+import io.github.echoserver.tls.ServerTls;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.integration.ip.tcp.connection.TcpNetConnection;
@@ -21,8 +22,12 @@ final class EchoNetConnectionSupport implements TcpNetConnectionSupport {
 
 	private final PipelineFactory pipelines;
 
-	EchoNetConnectionSupport(PipelineFactory pipelines) {
+	/** TLS for every connection of this listener, or null for clear text. */
+	private final @Nullable ServerTls tls;
+
+	EchoNetConnectionSupport(PipelineFactory pipelines, @Nullable ServerTls tls) {
 		this.pipelines = pipelines;
+		this.tls = tls;
 	}
 
 	@Override

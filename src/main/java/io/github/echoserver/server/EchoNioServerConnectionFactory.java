@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.connections.Ending;
 import io.github.echoserver.pipeline.PipelineFactory;
+import io.github.echoserver.tls.ServerTls;
 
 import org.springframework.integration.ip.tcp.connection.AbstractServerConnectionFactory;
 import org.springframework.integration.ip.tcp.connection.TcpConnectionSupport;
@@ -38,17 +39,21 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 
 	private final AcceptFailures acceptFailures;
 
+	/** TLS for every connection of this listener, or null for clear text. */
+	private final @Nullable ServerTls tls;
+
 	private volatile @Nullable ServerSocketChannel serverChannel;
 
 	/** The port bound (the real one when 0 was asked for); still reported once the drain closed the channel. */
 	private volatile int boundPort;
 
 	EchoNioServerConnectionFactory(int port, EventLoopModel loops, PipelineFactory pipelines,
-			AcceptFailures acceptFailures) {
+			AcceptFailures acceptFailures, @Nullable ServerTls tls) {
 		super(port);
 		this.loops = loops;
 		this.pipelines = pipelines;
 		this.acceptFailures = acceptFailures;
+		this.tls = tls;
 		registerSender(new ClosedConnectionForgetter(this.connections));
 	}
 

@@ -1,6 +1,7 @@
 package io.github.echoserver.server;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import io.github.echoserver.config.ConditionalOnProcessRole;
 import io.github.echoserver.config.EchoProperties;
@@ -9,7 +10,11 @@ import io.github.echoserver.config.WorkerIdentity;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionTimeoutReaper;
 import io.github.echoserver.pipeline.PipelineFactory;
+import io.github.echoserver.tls.ServerTls;
 
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -42,7 +47,7 @@ class EchoServerConfiguration {
 	@Bean
 	ConnectionTimeoutReaper connectionTimeoutReaper(ConnectionRegistry registry, EchoProperties properties) {
 		return new ConnectionTimeoutReaper(registry, properties.idleTimeout(), properties.lineTimeout(),
-				properties.writeTimeout());
+				properties.writeTimeout(), properties.ssl().enabled() ? properties.ssl().handshakeTimeout() : Duration.ZERO);
 	}
 
 	@Bean
@@ -60,6 +65,13 @@ class EchoServerConfiguration {
 		return new PipelineFactory(registry, properties.framing(), properties.maxLineLength());
 	}
 
+	/** The server's TLS, when {@code echo.ssl.bundle} names a bundle. */
+	@Bean
+	@ConditionalOnProperty("echo.ssl.bundle")
+	ServerTls serverTls(SslBundles bundles, EchoProperties properties) {
+		return ServerTls.of(bundles, properties.ssl());
+	}
+
 	/** Open, but for the standby worker of the multi-process model, which binds only when told to. */
 	@Bean
 	ListenerGate listenerGate(Environment environment) {
@@ -69,16 +81,18 @@ class EchoServerConfiguration {
 
 	@Bean
 	AbstractServerConnectionFactory echoConnectionFactory(EchoProperties properties, ConnectionModel model,
-			PipelineFactory pipelines, ListenerGate gate, AcceptFailures acceptFailures, Environment environment) {
+			PipelineFactory pipelines, ListenerGate gate, AcceptFailures acceptFailures, Environment environment,
+			ObjectProvider<ServerTls> tls) {
 		ListenerSocketSupport listenerSocket = new ListenerSocketSupport(
 				ProcessRole.of(environment) == ProcessRole.WORKER, gate);
 		AbstractServerConnectionFactory factory;
 		if (model instanceof EventLoopModel loops) {
-			factory = new EchoNioServerConnectionFactory(properties.port(), loops, pipelines, acceptFailures);
+			factory = new EchoNioServerConnectionFactory(properties.port(), loops, pipelines, acceptFailures,
+					tls.getIfAvailable());
 		}
 		else {
 			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(properties.port(), acceptFailures);
-			net.setTcpNetConnectionSupport(new EchoNetConnectionSupport(pipelines));
+			net.setTcpNetConnectionSupport(new EchoNetConnectionSupport(pipelines, tls.getIfAvailable()));
 			factory = net;
 		}
 		factory.setTcpSocketSupport(listenerSocket);
