@@ -7,9 +7,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.HandshakeResult;
+import io.github.echoserver.connections.Listener;
 import io.github.echoserver.server.ListenQueue;
 import io.github.echoserver.server.PoolState;
 import io.github.echoserver.server.ServerStatus;
+import io.github.echoserver.tls.ServerTls;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 
@@ -19,14 +22,16 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param mode the concurrency model
  * @param io the I/O flavour
  * @param framing the framing
- * @param listening the TCP listener
+ * @param listening the TCP listener on {@code echo.port}
+ * @param tls TLS, when {@code echo.ssl.bundle} is set; absent in clear text
  * @param connections connection counts
  * @param pool the workers
  * @param traffic totals since start
  * @param processes the worker processes when {@code echo.processes > 1} (every other figure is
  * then their sum); absent in a single process
  */
-public record EchoDescriptor(String mode, String io, String framing, Listening listening, Connections connections,
+public record EchoDescriptor(String mode, String io, String framing, Listening listening,
+		@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Tls tls, Connections connections,
 		PoolState pool, Traffic traffic,
 		@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable List<ProcessDescriptor> processes)
 		implements OperationResponseBody {
@@ -38,6 +43,7 @@ public record EchoDescriptor(String mode, String io, String framing, Listening l
 				properties.framing().value(),
 				new Listening(status.getAddress(), status.getPort(), status.getSince(),
 						(queue != null) ? queue.current() : null, (queue != null) ? queue.max() : null),
+				Tls.of(status, registry),
 				new Connections(registry.active(), registry.waiting(), registry.accepted(), registry.closed(),
 						registry.rejected(), registry.limit()),
 				pool, new Traffic(registry.linesEchoed(), registry.bytesReceived(), registry.bytesSent()), null);
@@ -62,6 +68,44 @@ public record EchoDescriptor(String mode, String io, String framing, Listening l
 			this(address, port, since, null, null);
 		}
 
+	}
+
+	/**
+	 * @param bundle {@code echo.ssl.bundle}
+	 * @param port the port that serves TLS: {@code echo.ssl.port}, or {@code echo.port} when it
+	 * serves TLS only
+	 * @param only whether {@code echo.port} serves TLS only (no clear-text listener)
+	 * @param clientAuth {@code none}, {@code want} or {@code need}
+	 * @param certificateSerial the serial number (hex) of the certificate new connections get;
+	 * changes when the bundle reloads
+	 * @param active open TLS connections
+	 * @param accepted TLS connections taken on since start
+	 * @param handshakes TLS handshakes since start, by how they ended
+	 */
+	public record Tls(String bundle, int port, boolean only, String clientAuth, @Nullable String certificateSerial,
+			int active, long accepted, Handshakes handshakes) {
+
+		static @Nullable Tls of(ServerStatus status, ConnectionRegistry registry) {
+			ServerTls tls = status.getTls();
+			Integer port = status.getTlsPort();
+			if (tls == null || port == null) {
+				return null;
+			}
+			return new Tls(tls.bundleName(), port, status.isTlsOnly(), tls.clientAuth().value(),
+					tls.certificateSerial(), registry.active(Listener.TLS), registry.accepted(Listener.TLS),
+					new Handshakes(registry.tlsHandshakes(HandshakeResult.OK),
+							registry.tlsHandshakes(HandshakeResult.FAILED),
+							registry.tlsHandshakes(HandshakeResult.TIMEOUT)));
+		}
+
+	}
+
+	/**
+	 * @param ok completed
+	 * @param failed failed: not TLS, a broken handshake, a refused client certificate
+	 * @param timeout not completed within {@code echo.ssl.handshake-timeout}
+	 */
+	public record Handshakes(long ok, long failed, long timeout) {
 	}
 
 	/**

@@ -48,6 +48,12 @@ public enum EchoMeter {
 	LISTEN_DROPS("echo.listen.drops", false, "Connections the kernel dropped at a listener, every listener of the host",
 			null),
 
+	/** Tagged {@code listener=plain|tls}: the clear-text and the TLS listener apart. */
+	LISTENER_CONNECTIONS("echo.listener.connections", true, "Open connections by listener", null),
+
+	/** Tagged {@code listener=plain|tls}. */
+	LISTENER_ACCEPTED("echo.listener.accepted", false, "Connections taken on by listener", null),
+
 	/** With {@code echo.ssl.bundle}: tagged {@code result=ok|failed|timeout}. */
 	TLS_HANDSHAKES("echo.tls.handshakes", false, "TLS handshakes, by how they ended", null);
 

@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ErrorType;
 import io.github.echoserver.connections.HandshakeResult;
+import io.github.echoserver.connections.Listener;
 import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.server.ConnectionModel;
 import io.github.echoserver.server.EventLoopModel;
@@ -55,6 +56,11 @@ public class EchoMetrics implements MeterBinder {
 		EchoMeter.BYTES_SENT.register(meters, r, ConnectionRegistry::bytesSent, none);
 		for (ErrorType type : ErrorType.values()) {
 			EchoMeter.ERRORS.register(meters, r, type::count, Tags.of("type", type.tag()));
+		}
+		for (Listener listener : Listener.values()) {
+			Tags tag = Tags.of("listener", listener.value());
+			EchoMeter.LISTENER_CONNECTIONS.register(meters, r, (it) -> it.active(listener), tag);
+			EchoMeter.LISTENER_ACCEPTED.register(meters, r, (it) -> it.accepted(listener), tag);
 		}
 		for (HandshakeResult result : HandshakeResult.values()) {
 			EchoMeter.TLS_HANDSHAKES.register(meters, r, (it) -> it.tlsHandshakes(result),

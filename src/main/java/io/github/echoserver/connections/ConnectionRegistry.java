@@ -40,6 +40,8 @@ public class ConnectionRegistry {
 
 	private final Map<RejectionReason, LongAdder> rejected = new EnumMap<>(RejectionReason.class);
 
+	private final Map<Listener, LongAdder> acceptedOn = new EnumMap<>(Listener.class);
+
 	private final Map<HandshakeResult, LongAdder> handshakes = new EnumMap<>(HandshakeResult.class);
 
 	private final LongAdder linesTooLong = new LongAdder();
@@ -60,6 +62,9 @@ public class ConnectionRegistry {
 		this.limit = limit;
 		for (RejectionReason reason : RejectionReason.values()) {
 			this.rejected.put(reason, new LongAdder());
+		}
+		for (Listener listener : Listener.values()) {
+			this.acceptedOn.put(listener, new LongAdder());
 		}
 		for (HandshakeResult result : HandshakeResult.values()) {
 			this.handshakes.put(result, new LongAdder());
@@ -154,6 +159,32 @@ public class ConnectionRegistry {
 	/** A client stopped reading its replies for {@code echo.write-timeout} and was closed. */
 	public void writeTimedOut() {
 		this.writeTimeouts.increment();
+	}
+
+	/**
+	 * An admitted connection came through this listener (clear text or TLS).
+	 * @param connection the connection just admitted
+	 * @param listener its listener
+	 */
+	public void acceptedOn(TrackedConnection connection, Listener listener) {
+		connection.setListener(listener);
+		this.acceptedOn.get(listener).increment();
+	}
+
+	/** Connections taken on through this listener since start. */
+	public long accepted(Listener listener) {
+		return this.acceptedOn.get(listener).sum();
+	}
+
+	/** Open connections of this listener; counted when asked (a scrape, the admin API), not kept. */
+	public int active(Listener listener) {
+		int n = 0;
+		for (TrackedConnection connection : this.connections.values()) {
+			if (connection.getListener() == listener) {
+				n++;
+			}
+		}
+		return n;
 	}
 
 	/** A TLS handshake ended so. */

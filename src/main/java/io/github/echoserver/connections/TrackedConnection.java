@@ -90,11 +90,9 @@ public final class TrackedConnection {
 	}
 
 	/**
-	 * A TLS handshake begins: {@code echo.ssl.handshake-timeout} runs from now. Also marks the
-	 * connection as the TLS listener's.
+	 * A TLS handshake begins: {@code echo.ssl.handshake-timeout} runs from now.
 	 */
 	public void handshaking() {
-		this.listener = Listener.TLS;
 		this.handshakeStartedMillis = System.currentTimeMillis();
 	}
 
@@ -164,6 +162,10 @@ public final class TrackedConnection {
 
 	long getLineStartedMillis() {
 		return this.lineStartedMillis;
+	}
+
+	void setListener(Listener listener) {
+		this.listener = listener;
 	}
 
 	long getHandshakeStartedMillis() {

@@ -13,6 +13,7 @@ import io.github.echoserver.connections.ConnectionHandle;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.connections.Ending;
+import io.github.echoserver.connections.Listener;
 import io.github.echoserver.connections.TlsDetails;
 import io.github.echoserver.connections.TrackedConnection;
 import io.github.echoserver.protocol.FrameDecoder;
@@ -61,6 +62,8 @@ public final class ConnectionPipeline {
 
 	private final ReplySink sink;
 
+	private final Listener listenerKind;
+
 	/** The one header a frame's message carries: the outbound adapter finds the connection by it. */
 	private final Map<String, Object> headers;
 
@@ -78,7 +81,8 @@ public final class ConnectionPipeline {
 	private boolean reading;
 
 	ConnectionPipeline(String connectionId, String peer, Preamble preamble, FrameDecoder decoder,
-			boolean telnetAware, int maxLineLength, ConnectionRegistry registry, ReplySink sink) {
+			boolean telnetAware, int maxLineLength, ConnectionRegistry registry, ReplySink sink,
+			Listener listenerKind) {
 		this.connectionId = connectionId;
 		this.peer = peer;
 		this.preamble = preamble;
@@ -87,6 +91,7 @@ public final class ConnectionPipeline {
 		this.maxLineLength = maxLineLength;
 		this.registry = registry;
 		this.sink = sink;
+		this.listenerKind = listenerKind;
 		this.headers = Map.of(IpHeaders.CONNECTION_ID, connectionId);
 	}
 
@@ -112,6 +117,9 @@ public final class ConnectionPipeline {
 	public boolean admit(String remoteAddress, int remotePort, ConnectionState state, ConnectionHandle handle) {
 		TrackedConnection admitted = this.registry.admit(this.connectionId, remoteAddress, remotePort, state, handle);
 		this.tracked = admitted;
+		if (admitted != null) {
+			this.registry.acceptedOn(admitted, this.listenerKind);
+		}
 		return admitted != null;
 	}
 

@@ -1,6 +1,7 @@
 package io.github.echoserver.pipeline;
 
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.Listener;
 import io.github.echoserver.protocol.Framing;
 
 /**
@@ -15,10 +16,26 @@ public final class PipelineFactory {
 
 	private final int maxLineLength;
 
+	private final Listener listener;
+
 	public PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength) {
+		this(registry, framing, maxLineLength, Listener.PLAIN);
+	}
+
+	private PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength, Listener listener) {
 		this.registry = registry;
 		this.framing = framing;
 		this.maxLineLength = maxLineLength;
+		this.listener = listener;
+	}
+
+	/**
+	 * The same pipelines for the connections of another listener.
+	 * @param listener which listener accepts them (the admin API and the metrics tell them apart)
+	 * @return a factory for that listener
+	 */
+	public PipelineFactory forListener(Listener listener) {
+		return new PipelineFactory(this.registry, this.framing, this.maxLineLength, listener);
 	}
 
 	/**
@@ -31,7 +48,7 @@ public final class PipelineFactory {
 	public ConnectionPipeline create(String connectionId, String peer, ReplySink sink) {
 		// Telnet's interrupt only means something to line framing; raw framing passes every byte.
 		return new ConnectionPipeline(connectionId, peer, Preamble.NONE, this.framing.newDecoder(this.maxLineLength),
-				this.framing == Framing.LINE, this.maxLineLength, this.registry, sink);
+				this.framing == Framing.LINE, this.maxLineLength, this.registry, sink, this.listener);
 	}
 
 }

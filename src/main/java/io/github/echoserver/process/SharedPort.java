@@ -31,6 +31,16 @@ final class SharedPort {
 	 * @throws ListenerStartException when the port is taken
 	 */
 	static int settle(EchoProperties properties) {
+		return settle(properties, properties.port());
+	}
+
+	/**
+	 * The same for another port the workers share ({@code echo.ssl.port}).
+	 * @param properties the supervisor's properties
+	 * @param port the port asked for; 0 for any free one
+	 * @return the port every worker binds
+	 */
+	static int settle(EchoProperties properties, int port) {
 		try (ServerSocketChannel probe = ServerSocketChannel.open()) {
 			if (!probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
 				throw new InvalidEchoPropertyException("echo.processes", properties.processes(),
@@ -42,11 +52,11 @@ final class SharedPort {
 		}
 		try (ServerSocket probe = new ServerSocket()) {
 			probe.setReuseAddress(true);
-			probe.bind(new InetSocketAddress(properties.address(), properties.port()), 1);
+			probe.bind(new InetSocketAddress(properties.address(), port), 1);
 			return probe.getLocalPort();
 		}
 		catch (IOException ex) {
-			throw new ListenerStartException(properties.address(), properties.port(), ex);
+			throw new ListenerStartException(properties.address(), port, ex);
 		}
 	}
 

@@ -119,6 +119,10 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 		// the JVM's shutdown, the supervisor stops (no worker is replaced, a start under way ends).
 		Runtime.getRuntime().addShutdownHook(new Thread(() -> this.supervision.stop(true), "echo-supervisor-shutdown"));
 		this.port = SharedPort.settle(this.properties);
+		Integer tlsPort = this.properties.ssl().port();
+		if (tlsPort != null) {
+			tlsPort = SharedPort.settle(this.properties, tlsPort);
+		}
 		ControlServer control;
 		try {
 			control = ControlServer.open(new ControlReader(this.supervision));
@@ -127,7 +131,7 @@ public class Supervisor implements SmartLifecycle, DisposableBean {
 			throw new UncheckedIOException("Cannot open the supervisor's control socket: " + ex.getMessage(), ex);
 		}
 		this.control = control;
-		WorkerLauncher launcher = new WorkerLauncher(WorkerCommand.of(this.arguments, this.port), control.socket());
+		WorkerLauncher launcher = new WorkerLauncher(WorkerCommand.of(this.arguments, this.port, tlsPort), control.socket());
 		logger.info("Starting " + this.workers.size() + " worker processes for " + this.properties.address() + ":"
 				+ this.port);
 		logger.debug("Worker command: " + launcher);

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
@@ -55,6 +56,7 @@ class SupervisorView implements EchoView {
 		EchoProperties properties = this.supervisor.properties();
 		return new EchoDescriptor(properties.mode().value(), properties.io().value(), properties.framing().value(),
 				new EchoDescriptor.Listening(properties.address(), this.supervisor.port(), this.supervisor.since()),
+				tls(answered),
 				new EchoDescriptor.Connections((int) sum(answered, (view) -> view.connections().active()),
 						(int) sum(answered, (view) -> view.connections().waiting()),
 						sum(answered, (view) -> view.connections().accepted()),
@@ -113,6 +115,21 @@ class SupervisorView implements EchoView {
 	private static boolean timedOut(Throwable failure) {
 		Throwable cause = (failure instanceof CompletionException) ? failure.getCause() : failure;
 		return cause instanceof TimeoutException;
+	}
+
+	/** The workers' TLS as one: the settings of the first that answered, its counts summed over all. */
+	private static EchoDescriptor.@Nullable Tls tls(List<EchoDescriptor> views) {
+		List<EchoDescriptor.Tls> all = views.stream().map(EchoDescriptor::tls).filter(Objects::nonNull).toList();
+		if (all.isEmpty()) {
+			return null;
+		}
+		EchoDescriptor.Tls first = all.get(0);
+		return new EchoDescriptor.Tls(first.bundle(), first.port(), first.only(), first.clientAuth(),
+				first.certificateSerial(), all.stream().mapToInt(EchoDescriptor.Tls::active).sum(),
+				all.stream().mapToLong(EchoDescriptor.Tls::accepted).sum(),
+				new EchoDescriptor.Handshakes(all.stream().mapToLong((tls) -> tls.handshakes().ok()).sum(),
+						all.stream().mapToLong((tls) -> tls.handshakes().failed()).sum(),
+						all.stream().mapToLong((tls) -> tls.handshakes().timeout()).sum()));
 	}
 
 	private static long sum(List<EchoDescriptor> views, ToLongFunction<EchoDescriptor> figure) {

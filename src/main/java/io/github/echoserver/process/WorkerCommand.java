@@ -37,6 +37,17 @@ final class WorkerCommand {
 	 * @return the command
 	 */
 	static WorkerCommand of(String[] arguments, int port) {
+		return of(arguments, port, null);
+	}
+
+	/**
+	 * The worker command of this JVM.
+	 * @param arguments the supervisor's application arguments
+	 * @param port the port every worker binds
+	 * @param tlsPort the TLS port every worker binds beside it ({@code echo.ssl.port}), or null
+	 * @return the command
+	 */
+	static WorkerCommand of(String[] arguments, int port, @Nullable Integer tlsPort) {
 		List<String> command = new ArrayList<>();
 		command.add(ProcessHandle.current()
 			.info()
@@ -63,6 +74,9 @@ final class WorkerCommand {
 			}
 		}
 		command.add("--echo.port=" + port);
+		if (tlsPort != null) {
+			command.add("--echo.ssl.port=" + tlsPort);
+		}
 		command.add("--spring.main.web-application-type=none");
 		return new WorkerCommand(command);
 	}
@@ -75,7 +89,8 @@ final class WorkerCommand {
 	}
 
 	private static boolean overridden(String argument) {
-		return argument.startsWith("--echo.port=") || argument.startsWith("--spring.main.web-application-type=");
+		return argument.startsWith("--echo.port=") || argument.startsWith("--echo.ssl.port=")
+				|| argument.startsWith("--spring.main.web-application-type=");
 	}
 
 	List<String> command() {

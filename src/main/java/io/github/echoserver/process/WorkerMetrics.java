@@ -47,6 +47,20 @@ class WorkerMetrics implements MeterBinder {
 				EchoMeter.ERRORS.register(meters, worker, (it) -> it.counters().errors().getOrDefault(type.tag(), 0L),
 						process.and("type", type.tag()));
 			}
+			register(meters, EchoMeter.LISTENER_CONNECTIONS, worker, process.and("listener", "tls"),
+					(view) -> (view.tls() != null) ? view.tls().active() : 0);
+			register(meters, EchoMeter.LISTENER_CONNECTIONS, worker, process.and("listener", "plain"),
+					(view) -> view.connections().active() - ((view.tls() != null) ? view.tls().active() : 0));
+			register(meters, EchoMeter.LISTENER_ACCEPTED, worker, process.and("listener", "tls"),
+					(view) -> (view.tls() != null) ? view.tls().accepted() : 0);
+			register(meters, EchoMeter.LISTENER_ACCEPTED, worker, process.and("listener", "plain"),
+					(view) -> view.connections().accepted() - ((view.tls() != null) ? view.tls().accepted() : 0));
+			register(meters, EchoMeter.TLS_HANDSHAKES, worker, process.and("result", "ok"),
+					(view) -> (view.tls() != null) ? view.tls().handshakes().ok() : 0);
+			register(meters, EchoMeter.TLS_HANDSHAKES, worker, process.and("result", "failed"),
+					(view) -> (view.tls() != null) ? view.tls().handshakes().failed() : 0);
+			register(meters, EchoMeter.TLS_HANDSHAKES, worker, process.and("result", "timeout"),
+					(view) -> (view.tls() != null) ? view.tls().handshakes().timeout() : 0);
 			FunctionCounter.builder("echo.processes.restarts", worker, Worker::restarts)
 				.description("Worker processes restarted after they died")
 				.tags(process)

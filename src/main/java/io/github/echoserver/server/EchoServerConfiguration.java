@@ -2,6 +2,9 @@ package io.github.echoserver.server;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.config.ConditionalOnProcessRole;
 import io.github.echoserver.config.EchoProperties;
@@ -9,15 +12,18 @@ import io.github.echoserver.config.ProcessRole;
 import io.github.echoserver.config.WorkerIdentity;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionTimeoutReaper;
+import io.github.echoserver.connections.Listener;
 import io.github.echoserver.pipeline.PipelineFactory;
 import io.github.echoserver.tls.ServerTls;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
 import org.springframework.integration.config.IntegrationManagementConfigurer;
 import org.springframework.integration.dsl.IntegrationFlow;
@@ -79,26 +85,79 @@ class EchoServerConfiguration {
 		return (worker != null && worker.standby()) ? ListenerGate.closed() : ListenerGate.open();
 	}
 
+	/**
+	 * The listener on {@code echo.port}: clear text, or TLS when a bundle is named and
+	 * {@code echo.ssl.port} is not set. The primary one: whatever asks for "the" connection
+	 * factory gets it.
+	 */
 	@Bean
+	@Primary
 	AbstractServerConnectionFactory echoConnectionFactory(EchoProperties properties, ConnectionModel model,
 			PipelineFactory pipelines, ListenerGate gate, AcceptFailures acceptFailures, Environment environment,
 			ObjectProvider<ServerTls> tls) {
+		boolean tlsHere = properties.ssl().enabled() && properties.ssl().port() == null;
+		return listener(properties.port(), tlsHere ? tls.getObject() : null, properties, model, pipelines, gate,
+				acceptFailures, environment);
+	}
+
+	/**
+	 * With {@code echo.ssl.port}: the TLS listener beside the clear-text one, served by the same
+	 * model, limits, registry and admin view (as Tomcat serves http and https connectors). Its own
+	 * inbound and outbound adapters, since each adapter belongs to one connection factory.
+	 */
+	@Bean
+	@ConditionalOnProperty("echo.ssl.port")
+	AbstractServerConnectionFactory echoTlsConnectionFactory(EchoProperties properties, ConnectionModel model,
+			PipelineFactory pipelines, ListenerGate gate, AcceptFailures acceptFailures, Environment environment,
+			ServerTls tls) {
+		Integer port = properties.ssl().port();
+		return listener((port != null) ? port : 0, tls, properties, model, pipelines, gate, acceptFailures,
+				environment);
+	}
+
+	@Bean
+	@ConditionalOnProperty("echo.ssl.port")
+	TcpReceivingChannelAdapter echoTlsInbound(
+			@Qualifier("echoTlsConnectionFactory") AbstractServerConnectionFactory factory) {
+		return inbound(factory);
+	}
+
+	@Bean
+	@ConditionalOnProperty("echo.ssl.port")
+	TcpSendingMessageHandler echoTlsOutbound(
+			@Qualifier("echoTlsConnectionFactory") AbstractServerConnectionFactory factory) {
+		return outbound(factory);
+	}
+
+	/** The same flow as {@link #echoFlow} for the TLS listener's connections. */
+	@Bean
+	@ConditionalOnProperty("echo.ssl.port")
+	IntegrationFlow echoTlsFlow(@Qualifier("echoTlsInbound") TcpReceivingChannelAdapter echoTlsInbound,
+			EchoHandler echoHandler, @Qualifier("echoTlsOutbound") TcpSendingMessageHandler echoTlsOutbound) {
+		return IntegrationFlow.from(echoTlsInbound).handle(echoHandler).handle(echoTlsOutbound).get();
+	}
+
+	private static AbstractServerConnectionFactory listener(int port, @Nullable ServerTls tls,
+			EchoProperties properties, ConnectionModel model, PipelineFactory pipelines, ListenerGate gate,
+			AcceptFailures acceptFailures, Environment environment) {
 		ListenerSocketSupport listenerSocket = new ListenerSocketSupport(
 				ProcessRole.of(environment) == ProcessRole.WORKER, gate);
+		PipelineFactory listenerPipelines = pipelines.forListener((tls != null) ? Listener.TLS : Listener.PLAIN);
 		AbstractServerConnectionFactory factory;
 		if (model instanceof EventLoopModel loops) {
-			factory = new EchoNioServerConnectionFactory(properties.port(), loops, pipelines, acceptFailures,
-					tls.getIfAvailable());
+			factory = new EchoNioServerConnectionFactory(port, loops, listenerPipelines, acceptFailures, tls);
 		}
 		else {
-			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(properties.port(), acceptFailures);
-			net.setTcpNetConnectionSupport(new EchoNetConnectionSupport(pipelines, tls.getIfAvailable()));
+			EchoNetServerConnectionFactory net = new EchoNetServerConnectionFactory(port, acceptFailures);
+			net.setTcpNetConnectionSupport(new EchoNetConnectionSupport(listenerPipelines, tls));
 			factory = net;
 		}
 		factory.setTcpSocketSupport(listenerSocket);
 		factory.setLocalAddress(properties.address());
 		factory.setBacklog(properties.backlog());
-		factory.setTaskExecutor(new ServerExecutor(model));
+		boolean besidePlain = tls != null && properties.ssl().port() != null;
+		factory.setTaskExecutor(new ServerExecutor(model,
+				besidePlain ? ServerExecutor.LISTENER_THREAD_NAME + "-tls" : ServerExecutor.LISTENER_THREAD_NAME));
 		// A reverse DNS lookup per accepted connection would put the resolver on the accept path.
 		factory.setLookupHost(false);
 		factory.setSoTcpNoDelay(true);
@@ -112,6 +171,10 @@ class EchoServerConfiguration {
 	 */
 	@Bean
 	TcpReceivingChannelAdapter echoInbound(AbstractServerConnectionFactory factory) {
+		return inbound(factory);
+	}
+
+	private static TcpReceivingChannelAdapter inbound(AbstractServerConnectionFactory factory) {
 		TcpReceivingChannelAdapter inbound = new TcpReceivingChannelAdapter();
 		inbound.setConnectionFactory(factory);
 		inbound.setAutoStartup(false);
@@ -122,6 +185,10 @@ class EchoServerConfiguration {
 	/** Writes each reply to the connection named by its {@code ip_connectionId} header. */
 	@Bean
 	TcpSendingMessageHandler echoOutbound(AbstractServerConnectionFactory factory) {
+		return outbound(factory);
+	}
+
+	private static TcpSendingMessageHandler outbound(AbstractServerConnectionFactory factory) {
 		TcpSendingMessageHandler outbound = new TcpSendingMessageHandler();
 		outbound.setConnectionFactory(factory);
 		return outbound;
@@ -162,17 +229,19 @@ class EchoServerConfiguration {
 	 * per-line time in the profile).
 	 */
 	@Bean
-	IntegrationFlow echoFlow(TcpReceivingChannelAdapter echoInbound, EchoHandler echoHandler,
-			TcpSendingMessageHandler echoOutbound) {
+	IntegrationFlow echoFlow(@Qualifier("echoInbound") TcpReceivingChannelAdapter echoInbound,
+			EchoHandler echoHandler, @Qualifier("echoOutbound") TcpSendingMessageHandler echoOutbound) {
 		return IntegrationFlow.from(echoInbound).handle(echoHandler).handle(echoOutbound).get();
 	}
 
 	@Bean
 	ServerStatus serverStatus(EchoProperties properties, AbstractServerConnectionFactory factory,
-			AcceptFailures acceptFailures, Environment environment) {
+			@Qualifier("echoTlsConnectionFactory") ObjectProvider<AbstractServerConnectionFactory> tlsFactory,
+			ObjectProvider<ServerTls> tls, AcceptFailures acceptFailures, Environment environment) {
 		WorkerIdentity worker = WorkerIdentity.of(environment);
 		String name = (worker == null) ? "Echo server" : worker.standby() ? "Standby worker" : "Worker " + worker.index();
-		return new ServerStatus(properties, factory, name, acceptFailures);
+		return new ServerStatus(properties, factory, tlsFactory.getIfAvailable(), tls.getIfAvailable(), name,
+				acceptFailures);
 	}
 
 	/** The listener's accept queue and the kernel's drops, as Linux tells them; null figures elsewhere. */
@@ -182,11 +251,13 @@ class EchoServerConfiguration {
 	}
 
 	@Bean
-	EchoServerLifecycle echoServerLifecycle(EchoProperties properties, TcpReceivingChannelAdapter echoInbound,
-			AbstractServerConnectionFactory factory, ConnectionModel model, ConnectionRegistry registry,
-			ServerStatus status, ApplicationEventPublisher publisher, ListenerGate gate) {
-		return new EchoServerLifecycle(properties, echoInbound, (AcceptControl) factory, model, registry, status,
-				publisher, gate);
+	EchoServerLifecycle echoServerLifecycle(EchoProperties properties,
+			ObjectProvider<TcpReceivingChannelAdapter> inbounds,
+			ObjectProvider<AbstractServerConnectionFactory> factories, ConnectionModel model,
+			ConnectionRegistry registry, ServerStatus status, ApplicationEventPublisher publisher, ListenerGate gate) {
+		List<AcceptControl> listeners = factories.orderedStream().map(AcceptControl.class::cast).toList();
+		return new EchoServerLifecycle(properties, inbounds.orderedStream().toList(), listeners, model, registry,
+				status, publisher, gate);
 	}
 
 }

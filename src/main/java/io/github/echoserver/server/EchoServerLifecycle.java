@@ -1,6 +1,7 @@
 package io.github.echoserver.server;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
@@ -43,9 +44,9 @@ public class EchoServerLifecycle implements SmartLifecycle {
 
 	private final EchoProperties properties;
 
-	private final TcpReceivingChannelAdapter inbound;
+	private final List<TcpReceivingChannelAdapter> inbounds;
 
-	private final AcceptControl listener;
+	private final List<AcceptControl> listeners;
 
 	private final ConnectionModel model;
 
@@ -64,13 +65,13 @@ public class EchoServerLifecycle implements SmartLifecycle {
 	 * gate closed from the start (a standby worker of the multi-process model) also keeps this
 	 * lifecycle from starting with the context: it starts when the supervisor says so
 	 */
-	EchoServerLifecycle(EchoProperties properties, TcpReceivingChannelAdapter inbound,
-			AcceptControl listener, ConnectionModel model, ConnectionRegistry registry,
+	EchoServerLifecycle(EchoProperties properties, List<TcpReceivingChannelAdapter> inbounds,
+			List<AcceptControl> listeners, ConnectionModel model, ConnectionRegistry registry,
 			ServerStatus status, ApplicationEventPublisher publisher, ListenerGate gate) {
 		this.gate = gate;
 		this.properties = properties;
-		this.inbound = inbound;
-		this.listener = listener;
+		this.inbounds = List.copyOf(inbounds);
+		this.listeners = List.copyOf(listeners);
 		this.model = model;
 		this.registry = registry;
 		this.status = status;
@@ -81,7 +82,7 @@ public class EchoServerLifecycle implements SmartLifecycle {
 	public void start() {
 		// The lifecycle processor or the outbound adapter may have started the factory already.
 		this.gate.release();
-		this.inbound.start();
+		this.inbounds.forEach(TcpReceivingChannelAdapter::start);
 		this.status.awaitListening(LISTEN_TIMEOUT_MILLIS);
 		this.running = true;
 	}
@@ -96,8 +97,8 @@ public class EchoServerLifecycle implements SmartLifecycle {
 		Duration timeout = this.properties.shutdownTimeout();
 		long deadline = started + timeout.toNanos();
 		AvailabilityChangeEvent.publish(this.publisher, this, ReadinessState.REFUSING_TRAFFIC);
-		// New clients are refused by the kernel from now on; open connections carry on.
-		this.listener.stopAccepting();
+		// New clients are refused by the kernel from now on (on every listener); open connections carry on.
+		this.listeners.forEach(AcceptControl::stopAccepting);
 		int draining = this.registry.active();
 		logger.info("Draining " + draining + " connection(s), at most " + timeout.toMillis() + " ms");
 		for (TrackedConnection connection : this.registry.connections()) {
@@ -114,7 +115,7 @@ public class EchoServerLifecycle implements SmartLifecycle {
 			// grace when a write must fail first: one wait for them all, not one per connection.
 			awaitNoConnections(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LAST_PASS_WAIT_MILLIS));
 		}
-		this.inbound.stop();
+		this.inbounds.forEach(TcpReceivingChannelAdapter::stop);
 		this.model.shutdown(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)).plusMillis(100));
 		logger.info("Drained " + draining + " connection(s) in " + (System.nanoTime() - started) / 1_000_000 + " ms");
 	}

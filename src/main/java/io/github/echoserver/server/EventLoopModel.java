@@ -17,7 +17,8 @@ public final class EventLoopModel implements ConnectionModel {
 	private final EventLoop[] loops;
 
 	/** Advanced by the one accepting thread. */
-	private int next;
+	/** Round robin over the loops; two listeners (clear text and TLS) may accept at once. */
+	private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
 
 	public EventLoopModel(int count) {
 		this.loops = new EventLoop[count];
@@ -27,11 +28,9 @@ public final class EventLoopModel implements ConnectionModel {
 		}
 	}
 
-	/** The loop the next connection is assigned to (round robin); called by the accepting thread. */
+	/** The loop the next connection is assigned to (round robin); called by the accepting threads. */
 	EventLoop next() {
-		EventLoop loop = this.loops[this.next];
-		this.next = (this.next + 1) % this.loops.length;
-		return loop;
+		return this.loops[Math.floorMod(this.next.getAndIncrement(), this.loops.length)];
 	}
 
 	/** Run a short task on the next loop; connections are served by their own loop, not through here. */

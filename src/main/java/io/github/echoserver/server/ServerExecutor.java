@@ -18,14 +18,22 @@ final class ServerExecutor implements Executor {
 
 	private final ConnectionModel model;
 
-	ServerExecutor(ConnectionModel model) {
+	private final String listenerThreadName;
+
+	/**
+	 * @param model the workers
+	 * @param listenerThreadName the accept loop's thread: {@code echo-listener}, or
+	 * {@code echo-listener-tls} for the TLS port beside the clear-text one
+	 */
+	ServerExecutor(ConnectionModel model, String listenerThreadName) {
 		this.model = model;
+		this.listenerThreadName = listenerThreadName;
 	}
 
 	@Override
 	public void execute(Runnable task) {
 		if (task instanceof AbstractServerConnectionFactory) {
-			Thread listener = new Thread(task, LISTENER_THREAD_NAME);
+			Thread listener = new Thread(task, this.listenerThreadName);
 			listener.setDaemon(true);
 			listener.start();
 		}

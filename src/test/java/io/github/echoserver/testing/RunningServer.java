@@ -98,6 +98,15 @@ public final class RunningServer implements AutoCloseable {
 		return this.context.getBean(ServerStatus.class).getPort();
 	}
 
+	/** The port that serves TLS: {@code echo.ssl.port} as bound, or {@code echo.port} when it serves TLS only. */
+	public int tlsPort() {
+		Integer port = this.context.getBean(ServerStatus.class).getTlsPort();
+		if (port == null) {
+			throw new IllegalStateException("The server has no TLS (echo.ssl.bundle is not set)");
+		}
+		return port;
+	}
+
 	public int httpPort() {
 		return ((WebServerApplicationContext) this.context).getWebServer().getPort();
 	}
