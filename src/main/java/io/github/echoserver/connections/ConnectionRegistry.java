@@ -38,6 +38,9 @@ public class ConnectionRegistry {
 
 	private final LongAdder closed = new LongAdder();
 
+	/** {@link #closed} split by why: every close is in exactly one of these. */
+	private final Map<Ending, LongAdder> closedBy = new EnumMap<>(Ending.class);
+
 	private final Map<RejectionReason, LongAdder> rejected = new EnumMap<>(RejectionReason.class);
 
 	private final LongAdder linesTooLong = new LongAdder();
@@ -50,6 +53,8 @@ public class ConnectionRegistry {
 
 	private final LongAdder linesEchoed = new LongAdder();
 
+	private final LongAdder linesDropped = new LongAdder();
+
 	private final LongAdder bytesReceived = new LongAdder();
 
 	private final LongAdder bytesSent = new LongAdder();
@@ -58,6 +63,9 @@ public class ConnectionRegistry {
 		this.limit = limit;
 		for (RejectionReason reason : RejectionReason.values()) {
 			this.rejected.put(reason, new LongAdder());
+		}
+		for (Ending ending : Ending.values()) {
+			this.closedBy.put(ending, new LongAdder());
 		}
 	}
 
@@ -125,6 +133,10 @@ public class ConnectionRegistry {
 				this.waiting.decrementAndGet();
 			}
 			this.closed.increment();
+			// A socket closed under its pipeline without an ending (the factory's own stop) was
+			// lost to it.
+			Ending ending = connection.getEnding();
+			this.closedBy.get((ending != null) ? ending : Ending.CONNECTION_LOST).increment();
 		}
 	}
 
@@ -149,6 +161,15 @@ public class ConnectionRegistry {
 	/** A client stopped reading its replies for {@code echo.write-timeout} and was closed. */
 	public void writeTimedOut() {
 		this.writeTimeouts.increment();
+	}
+
+	/**
+	 * Lines read after the last one {@code echo.lines-per-connection} allows were not answered:
+	 * the connection closed after that one's reply.
+	 * @param n how many
+	 */
+	public void linesDropped(int n) {
+		this.linesDropped.add(n);
 	}
 
 	/** Accepting a connection failed while the listener was open; no connection was taken on. */
@@ -197,6 +218,16 @@ public class ConnectionRegistry {
 		return this.closed.sum();
 	}
 
+	/**
+	 * Connections closed since start for this reason; a refusal is counted as rejected instead,
+	 * so its rows stay 0.
+	 * @param ending the reason
+	 * @return how many
+	 */
+	public long closed(Ending ending) {
+		return this.closedBy.get(ending).sum();
+	}
+
 	public long rejected(RejectionReason reason) {
 		return this.rejected.get(reason).sum();
 	}
@@ -229,6 +260,11 @@ public class ConnectionRegistry {
 
 	public long linesEchoed() {
 		return this.linesEchoed.sum();
+	}
+
+	/** Lines read and not answered because {@code echo.lines-per-connection} had been reached. */
+	public long linesDropped() {
+		return this.linesDropped.sum();
 	}
 
 	public long bytesReceived() {

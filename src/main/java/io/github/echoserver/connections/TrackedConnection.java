@@ -3,6 +3,8 @@ package io.github.echoserver.connections;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One live connection as the registry sees it: who it is, what it is doing and what it has
  * exchanged. The server updates the counters on the per-line path, so updating costs one atomic
@@ -31,6 +33,9 @@ public final class TrackedConnection {
 
 	/** When the unfinished line now held began, or 0 when no line is unfinished. */
 	private volatile long lineStartedMillis;
+
+	/** Why it ends, once the pipeline knows: the registry counts its close under this reason. */
+	private volatile @Nullable Ending ending;
 
 	private final AtomicLong linesEchoed = new AtomicLong();
 
@@ -91,6 +96,19 @@ public final class TrackedConnection {
 	public void sent(int n) {
 		this.bytesOut.addAndGet(n);
 		this.registry.bytesSent(n);
+	}
+
+	/**
+	 * The connection ends for this reason (the first ending; the close follows): its close is
+	 * counted under it in {@code echo.connections.closed{reason}}.
+	 * @param ending why
+	 */
+	public void ending(Ending ending) {
+		this.ending = ending;
+	}
+
+	@Nullable Ending getEnding() {
+		return this.ending;
 	}
 
 	void setState(ConnectionState state) {

@@ -5,7 +5,8 @@ import io.github.echoserver.protocol.Framing;
 
 /**
  * Builds the {@link ConnectionPipeline} of each new connection from the settings every
- * connection shares ({@code echo.framing}, {@code echo.max-line-length}) and the registry.
+ * connection shares ({@code echo.framing}, {@code echo.max-line-length},
+ * {@code echo.lines-per-connection}) and the registry.
  */
 public final class PipelineFactory {
 
@@ -15,10 +16,13 @@ public final class PipelineFactory {
 
 	private final int maxLineLength;
 
-	public PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength) {
+	private final int linesPerConnection;
+
+	public PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength, int linesPerConnection) {
 		this.registry = registry;
 		this.framing = framing;
 		this.maxLineLength = maxLineLength;
+		this.linesPerConnection = linesPerConnection;
 	}
 
 	/**
@@ -31,7 +35,7 @@ public final class PipelineFactory {
 	public ConnectionPipeline create(String connectionId, String peer, ReplySink sink) {
 		// Telnet's interrupt only means something to line framing; raw framing passes every byte.
 		return new ConnectionPipeline(connectionId, peer, Preamble.NONE, this.framing.newDecoder(this.maxLineLength),
-				this.framing == Framing.LINE, this.maxLineLength, this.registry, sink);
+				this.framing == Framing.LINE, this.maxLineLength, this.linesPerConnection, this.registry, sink);
 	}
 
 }

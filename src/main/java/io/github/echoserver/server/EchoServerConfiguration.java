@@ -57,7 +57,8 @@ class EchoServerConfiguration {
 
 	@Bean
 	PipelineFactory pipelineFactory(ConnectionRegistry registry, EchoProperties properties) {
-		return new PipelineFactory(registry, properties.framing(), properties.maxLineLength());
+		return new PipelineFactory(registry, properties.framing(), properties.maxLineLength(),
+				properties.linesPerConnection());
 	}
 
 	/** Open, but for the standby worker of the multi-process model, which binds only when told to. */
