@@ -10,7 +10,7 @@
 #   cp -r ../shared/anchors /tmp/anchors && make -C /tmp/anchors
 # Env: ROUNDS (2), DUR (10 s measured), ROWS (all, in this order:
 #      "nio100 nio1000 single100 virtual1000 pooled8 single1 churn hold10k hold19k qcap
-#       mp100 mp1000 prefork4 prefork50 forkchurn restart restart-cold"),
+#       mp100 mp1000 prefork4 prefork50 forkchurn restart restart-cold short8 shortnio"),
 #      JAVA (java), JAVA25 (a JDK 21+, for virtual1000), JAVA_OPTS (-Xmx1g, the same for every
 #      Java server), RAW (a directory for every loadgen output and server log).
 # Ours runs with the defaults a user gets (application.yml of the project root, which this
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 ANCHORS=$(cd "${1:-/tmp/anchors}" && pwd)
 ROUNDS=${ROUNDS:-2}
 DUR=${DUR:-10}
-ROWS=${ROWS:-"nio100 nio1000 single100 virtual1000 pooled8 single1 churn hold10k hold19k qcap mp100 mp1000 prefork4 prefork50 forkchurn restart restart-cold"}
+ROWS=${ROWS:-"nio100 nio1000 single100 virtual1000 pooled8 single1 churn hold10k hold19k qcap mp100 mp1000 prefork4 prefork50 forkchurn restart restart-cold short8 shortnio"}
 JAVA=${JAVA:-java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JAVA_OPTS=${JAVA_OPTS:--Xmx1g}
@@ -80,6 +80,11 @@ server_cmd() {
 		netty25-t2) CMD=("$JAVA25" $JAVA_OPTS -jar "$NETTY" "$port" -t 2 -b 127.0.0.1) ;;
 		seed-pool8) CMD=("$SEED" "$port" -n 8 -m pool -b 127.0.0.1) ;;
 		seed-single) CMD=("$SEED" "$port" -m single -b 127.0.0.1) ;;
+		# The short-lived model: the server closes after one line's reply (the seed: one read/write cycle).
+		ours-pooled-short) CMD=("$JAVA" $JAVA_OPTS -jar "$JAR" "${ours[@]}" --echo.mode=pooled --echo.io=blocking
+			--echo.lines-per-connection=1) ;;
+		ours-nio2-short) CMD=("$JAVA" $JAVA_OPTS -jar "$JAR" "${ours[@]}" "${nio[@]}" --echo.lines-per-connection=1) ;;
+		seed-pool8-short) CMD=("$SEED" "$port" -n 8 -m pool -s -b 127.0.0.1) ;;
 		# The multi-process model: a supervisor and its workers, each worker the model of the row.
 		ours-mp1-nio2) CMD=("$JAVA" $JAVA_OPTS -jar "$JAR" "${ours[@]}" "${nio[@]}") ;;
 		ours-mp2-nio2) CMD=("$JAVA" $JAVA_OPTS -jar "$JAR" "${ours[@]}" "${nio[@]}" --echo.processes=2) ;;
@@ -346,6 +351,12 @@ for r in $ROWS; do
 			"" "rps p99_us conns_with_reply procs tree_rss_kb" -q -s 16 -c 50 -w 2 -d "$DUR" ;;
 		forkchurn) row forkchurn "churn: 8 connect loops, processes 4 + single + blocking vs fork per client" ours-prefork4 \
 			seed-fork "" "" "cps p99_us procs" -q -s 16 -m connect -c 8 -w 1 -d "$DUR" -B 16 ;;
+		# The short-lived model: loadgen connects, sends one line, reads the reply and closes; ours
+		# and the seed close first (after the reply), Netty keeps the connection until the client closes.
+		short8) row short8 "short-lived: pooled + blocking (8 workers), lines-per-connection 1, 8 connect loops (aim 1.0x)" \
+			ours-pooled-short seed-pool8-short "" "cps>=0.9" "p99_us" -q -s 16 -m connect -c 8 -w 1 -d "$DUR" -B 16 ;;
+		shortnio) row shortnio "short-lived: pooled + nio (2 event loops), lines-per-connection 1, 8 connect loops; Netty: the client closes (aim 1.1x)" \
+			ours-nio2-short netty-t2 "" "cps>=0.9" "p99_us" -q -s 16 -m connect -c 8 -w 1 -d "$DUR" -B 16 ;;
 		restart) restart_row ours-mp2-nio2 ;;
 		# The same without the standby: a new JVM starts in the dead worker's place.
 		restart-cold) restart_row ours-mp2-nio2-nostandby ;;

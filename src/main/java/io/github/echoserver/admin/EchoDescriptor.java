@@ -22,6 +22,8 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param mode the concurrency model
  * @param io the I/O flavour
  * @param framing the framing
+ * @param linesPerConnection {@code echo.lines-per-connection}: lines a connection is answered
+ * before the server closes it; 0 = until the client leaves
  * @param listening the TCP listener on {@code echo.port}
  * @param tls TLS, when {@code echo.ssl.bundle} is set; absent in clear text
  * @param connections connection counts
@@ -30,9 +32,9 @@ import org.springframework.boot.actuate.endpoint.OperationResponseBody;
  * @param processes the worker processes when {@code echo.processes > 1} (every other figure is
  * then their sum); absent in a single process
  */
-public record EchoDescriptor(String mode, String io, String framing, Listening listening,
-		@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Tls tls, Connections connections,
-		PoolState pool, Traffic traffic,
+public record EchoDescriptor(String mode, String io, String framing, int linesPerConnection, Listening listening,
+		@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Tls tls, Connections connections, PoolState pool,
+		Traffic traffic,
 		@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable List<ProcessDescriptor> processes)
 		implements OperationResponseBody {
 
@@ -40,13 +42,15 @@ public record EchoDescriptor(String mode, String io, String framing, Listening l
 		var properties = status.getProperties();
 		ListenQueue.Length queue = listenQueue.length();
 		return new EchoDescriptor(properties.mode().value(), properties.io().value(),
-				properties.framing().value(),
+				properties.framing().value(), properties.linesPerConnection(),
 				new Listening(status.getAddress(), status.getPort(), status.getSince(),
 						(queue != null) ? queue.current() : null, (queue != null) ? queue.max() : null),
 				Tls.of(status, registry),
 				new Connections(registry.active(), registry.waiting(), registry.accepted(), registry.closed(),
 						registry.rejected(), registry.limit()),
-				pool, new Traffic(registry.linesEchoed(), registry.bytesReceived(), registry.bytesSent()), null);
+				pool, new Traffic(registry.linesEchoed(), registry.bytesReceived(), registry.bytesSent(),
+						registry.linesDropped()),
+				null);
 	}
 
 	/**
@@ -123,8 +127,10 @@ public record EchoDescriptor(String mode, String io, String framing, Listening l
 	 * @param linesEchoed replies written
 	 * @param bytesIn bytes received from clients
 	 * @param bytesOut bytes sent to clients, server lines included
+	 * @param linesDropped lines read after the last one {@code echo.lines-per-connection} allows,
+	 * not answered
 	 */
-	public record Traffic(long linesEchoed, long bytesIn, long bytesOut) {
+	public record Traffic(long linesEchoed, long bytesIn, long bytesOut, long linesDropped) {
 	}
 
 }

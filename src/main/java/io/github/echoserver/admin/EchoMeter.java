@@ -22,12 +22,16 @@ public enum EchoMeter {
 
 	CONNECTIONS_ACCEPTED("echo.connections.accepted", false, "Connections taken on", null),
 
+	/** Tagged {@code reason}: the ending, e.g. {@code peer-closed}, {@code idle-timeout}, {@code lines-done}. */
 	CONNECTIONS_CLOSED("echo.connections.closed", false, "Connections closed", null),
 
 	/** Tagged {@code reason}. */
 	CONNECTIONS_REJECTED("echo.connections.rejected", false, "Connections refused with server busy#", null),
 
 	LINES("echo.lines", false, "Lines echoed", null),
+
+	LINES_DROPPED("echo.lines.dropped", false,
+			"Lines read after the last one echo.lines-per-connection allows, not answered", null),
 
 	BYTES_RECEIVED("echo.bytes.received", false, "Bytes received from clients", "bytes"),
 

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.connections.ConnectionRegistry;
+import io.github.echoserver.connections.Ending;
 import io.github.echoserver.connections.ErrorType;
 import io.github.echoserver.connections.HandshakeResult;
 import io.github.echoserver.connections.Listener;
@@ -46,12 +47,16 @@ public class EchoMetrics implements MeterBinder {
 		EchoMeter.CONNECTIONS_ACTIVE.register(meters, r, ConnectionRegistry::active, none);
 		EchoMeter.CONNECTIONS_WAITING.register(meters, r, ConnectionRegistry::waiting, none);
 		EchoMeter.CONNECTIONS_ACCEPTED.register(meters, r, ConnectionRegistry::accepted, none);
-		EchoMeter.CONNECTIONS_CLOSED.register(meters, r, ConnectionRegistry::closed, none);
+		for (Ending ending : Ending.values()) {
+			EchoMeter.CONNECTIONS_CLOSED.register(meters, r, (it) -> it.closed(ending),
+					Tags.of("reason", ending.tag()));
+		}
 		for (RejectionReason reason : RejectionReason.values()) {
 			EchoMeter.CONNECTIONS_REJECTED.register(meters, r, (it) -> it.rejected(reason),
 					Tags.of("reason", reason.tag()));
 		}
 		EchoMeter.LINES.register(meters, r, ConnectionRegistry::linesEchoed, none);
+		EchoMeter.LINES_DROPPED.register(meters, r, ConnectionRegistry::linesDropped, none);
 		EchoMeter.BYTES_RECEIVED.register(meters, r, ConnectionRegistry::bytesReceived, none);
 		EchoMeter.BYTES_SENT.register(meters, r, ConnectionRegistry::bytesSent, none);
 		for (ErrorType type : ErrorType.values()) {

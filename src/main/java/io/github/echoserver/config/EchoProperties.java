@@ -60,6 +60,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxConnectionsPerClient open connections allowed from one client address at once
  * (per worker process with {@code processes > 1}); beyond it the client gets
  * {@code server busy# too many connections from your address}; 0 turns it off
+ * @param linesPerConnection after the reply to this many lines the server closes the connection,
+ * with no line of its own (a request-response client reads its reply, then the end of the stream):
+ * 1 is the short-lived model, where a worker is back in the pool after one line; lines that
+ * arrived after the last one answered are not answered, and counted as dropped; with {@code raw}
+ * framing a line is one read, whatever bytes it brought; 0 (the default) serves a connection until
+ * the client leaves
  */
 @ConfigurationProperties(prefix = "echo", ignoreUnknownFields = false)
 public record EchoProperties(
@@ -82,7 +88,8 @@ public record EchoProperties(
 		@DefaultValue("true") boolean standbyProcess,
 		@DefaultValue Ssl ssl,
 		@DefaultValue Access access,
-		@DefaultValue("0") int maxConnectionsPerClient) {
+		@DefaultValue("0") int maxConnectionsPerClient,
+		@DefaultValue("0") int linesPerConnection) {
 
 	/**
 	 * The most worker processes: each is a JVM of its own (see the README's "Multi-process"), and
@@ -103,6 +110,7 @@ public record EchoProperties(
 		requireInRange("echo.backlog", backlog, 1, Integer.MAX_VALUE);
 		requireInRange("echo.processes", processes, 1, MAX_PROCESSES);
 		requireInRange("echo.max-connections-per-client", maxConnectionsPerClient, 0, Integer.MAX_VALUE);
+		requireInRange("echo.lines-per-connection", linesPerConnection, 0, Integer.MAX_VALUE);
 		if (ssl.port() != null && ssl.port() != 0 && ssl.port() == port) {
 			throw new InvalidEchoPropertyException("echo.ssl.port", ssl.port(),
 					"a port other than echo.port (" + port + "), or unset to serve TLS on echo.port");

@@ -38,6 +38,9 @@ public class ConnectionRegistry {
 
 	private final LongAdder closed = new LongAdder();
 
+	/** {@link #closed} split by why: every close is in exactly one of these. */
+	private final Map<Ending, LongAdder> closedBy = new EnumMap<>(Ending.class);
+
 	private final Map<RejectionReason, LongAdder> rejected = new EnumMap<>(RejectionReason.class);
 
 	private final Map<Listener, LongAdder> acceptedOn = new EnumMap<>(Listener.class);
@@ -54,6 +57,8 @@ public class ConnectionRegistry {
 
 	private final LongAdder linesEchoed = new LongAdder();
 
+	private final LongAdder linesDropped = new LongAdder();
+
 	private final LongAdder bytesReceived = new LongAdder();
 
 	private final LongAdder bytesSent = new LongAdder();
@@ -68,6 +73,9 @@ public class ConnectionRegistry {
 		}
 		for (HandshakeResult result : HandshakeResult.values()) {
 			this.handshakes.put(result, new LongAdder());
+		}
+		for (Ending ending : Ending.values()) {
+			this.closedBy.put(ending, new LongAdder());
 		}
 	}
 
@@ -135,6 +143,10 @@ public class ConnectionRegistry {
 				this.waiting.decrementAndGet();
 			}
 			this.closed.increment();
+			// A socket closed under its pipeline without an ending (the factory's own stop) was
+			// lost to it.
+			Ending ending = connection.getEnding();
+			this.closedBy.get((ending != null) ? ending : Ending.CONNECTION_LOST).increment();
 		}
 	}
 
@@ -197,6 +209,15 @@ public class ConnectionRegistry {
 		return this.handshakes.get(result).sum();
 	}
 
+	/**
+	 * Lines read after the last one {@code echo.lines-per-connection} allows were not answered:
+	 * the connection closed after that one's reply.
+	 * @param n how many
+	 */
+	public void linesDropped(int n) {
+		this.linesDropped.add(n);
+	}
+
 	/** Accepting a connection failed while the listener was open; no connection was taken on. */
 	public void acceptFailed() {
 		this.acceptFailures.increment();
@@ -243,6 +264,16 @@ public class ConnectionRegistry {
 		return this.closed.sum();
 	}
 
+	/**
+	 * Connections closed since start for this reason; a refusal is counted as rejected instead,
+	 * so its rows stay 0.
+	 * @param ending the reason
+	 * @return how many
+	 */
+	public long closed(Ending ending) {
+		return this.closedBy.get(ending).sum();
+	}
+
 	public long rejected(RejectionReason reason) {
 		return this.rejected.get(reason).sum();
 	}
@@ -275,6 +306,11 @@ public class ConnectionRegistry {
 
 	public long linesEchoed() {
 		return this.linesEchoed.sum();
+	}
+
+	/** Lines read and not answered because {@code echo.lines-per-connection} had been reached. */
+	public long linesDropped() {
+		return this.linesDropped.sum();
 	}
 
 	public long bytesReceived() {

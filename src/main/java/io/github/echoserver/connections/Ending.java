@@ -76,7 +76,14 @@ public enum Ending {
 
 	/** Blocking pooled model: every worker busy and the waiting queue full. */
 	POOL_FULL(ServerMessages.POOL_FULL, LogLevel.DEBUG, "refused: all workers busy", false,
-			(registry, connection) -> registry.refuse(connection.getId(), RejectionReason.POOL_FULL));
+			(registry, connection) -> registry.refuse(connection.getId(), RejectionReason.POOL_FULL)),
+
+	/**
+	 * The reply to the last of {@code echo.lines-per-connection} lines is written (the
+	 * short-lived model): closed without a word, as a request-response client reads its reply
+	 * and then the end of the stream; lines read after it are dropped.
+	 */
+	LINES_DONE(null, LogLevel.DEBUG, "served its lines", true, null);
 
 	private final byte @Nullable [] serverLine;
 
@@ -126,6 +133,11 @@ public enum Ending {
 	 */
 	public boolean repliesFirst() {
 		return this.repliesFirst;
+	}
+
+	/** The value of the {@code reason} tag of {@code echo.connections.closed}: the name, dashed. */
+	public String tag() {
+		return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
 	}
 
 	/**

@@ -41,6 +41,9 @@ public final class TrackedConnection {
 
 	private volatile @Nullable TlsDetails tls;
 
+	/** Why it ends, once the pipeline knows: the registry counts its close under this reason. */
+	private volatile @Nullable Ending ending;
+
 	private final AtomicLong linesEchoed = new AtomicLong();
 
 	private final AtomicLong bytesIn = new AtomicLong();
@@ -117,6 +120,19 @@ public final class TrackedConnection {
 	public void sent(int n) {
 		this.bytesOut.addAndGet(n);
 		this.registry.bytesSent(n);
+	}
+
+	/**
+	 * The connection ends for this reason (the first ending; the close follows): its close is
+	 * counted under it in {@code echo.connections.closed{reason}}.
+	 * @param ending why
+	 */
+	public void ending(Ending ending) {
+		this.ending = ending;
+	}
+
+	@Nullable Ending getEnding() {
+		return this.ending;
 	}
 
 	void setState(ConnectionState state) {

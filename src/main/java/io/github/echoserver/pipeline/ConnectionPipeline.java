@@ -32,7 +32,8 @@ import org.springframework.messaging.support.GenericMessage;
  * <li>{@link #received} runs the bytes of one read through the {@link Preamble} and the
  * {@link FrameDecoder}, and hands each frame, as a message, to Spring Integration's
  * {@link TcpListener} (the inbound channel adapter, then the echo handler, then the outbound
- * channel adapter);</li>
+ * channel adapter); with {@code echo.lines-per-connection}, no more than the lines left, after
+ * which the connection ends ({@link Ending#LINES_DONE}) and the rest of the read is dropped;</li>
  * <li>{@link #reply} takes each reply back from the outbound adapter into the transport's
  * {@link ReplySink}; the replies to one read are flushed together when it has been handled;</li>
  * <li>{@link #end} is where every connection ends, for whatever {@link Ending}: the client's
@@ -64,6 +65,12 @@ public final class ConnectionPipeline {
 
 	private final Listener listenerKind;
 
+	/** {@code echo.lines-per-connection} is set: {@link #linesLeft} counts down to the end. */
+	private final boolean linesLimited;
+
+	/** Lines this connection is still answered, while {@link #linesLimited}; read side only. */
+	private int linesLeft;
+
 	/** The one header a frame's message carries: the outbound adapter finds the connection by it. */
 	private final Map<String, Object> headers;
 
@@ -81,8 +88,8 @@ public final class ConnectionPipeline {
 	private boolean reading;
 
 	ConnectionPipeline(String connectionId, String peer, Preamble preamble, FrameDecoder decoder,
-			boolean telnetAware, int maxLineLength, ConnectionRegistry registry, ReplySink sink,
-			Listener listenerKind) {
+			boolean telnetAware, int maxLineLength, int linesPerConnection, ConnectionRegistry registry,
+			ReplySink sink, Listener listenerKind) {
 		this.connectionId = connectionId;
 		this.peer = peer;
 		this.preamble = preamble;
@@ -92,6 +99,8 @@ public final class ConnectionPipeline {
 		this.registry = registry;
 		this.sink = sink;
 		this.listenerKind = listenerKind;
+		this.linesLimited = linesPerConnection > 0;
+		this.linesLeft = linesPerConnection;
 		this.headers = Map.of(IpHeaders.CONNECTION_ID, connectionId);
 	}
 
@@ -177,8 +186,9 @@ public final class ConnectionPipeline {
 	}
 
 	/**
-	 * The frames of {@code buffer[offset, offset + length)}, at most {@code maxFrames}, to the
-	 * listener; then the connection ends (Ctrl+C, a line too long) or the replies are flushed.
+	 * The frames of {@code buffer[offset, offset + length)}, at most {@code maxFrames} and at
+	 * most the lines left, to the listener; then the connection ends (its last line answered,
+	 * Ctrl+C, a line too long) or the replies are flushed.
 	 * @return the bytes taken
 	 */
 	private int decodeAndFlush(byte[] buffer, int offset, int length, int maxFrames,
@@ -191,7 +201,9 @@ public final class ConnectionPipeline {
 				int interrupt = this.telnetAware ? TelnetInterrupt.indexIn(buffer, offset, length) : -1;
 				int upTo = (interrupt >= 0) ? interrupt - offset : length;
 				long before = this.decoder.frames();
-				taken = this.decoder.decode(buffer, offset, upTo, maxFrames, this.dispatch);
+				// The budget stops the decoder at the last line answered, even within one turn.
+				int budget = this.linesLimited ? Math.min(maxFrames, this.linesLeft) : maxFrames;
+				taken = this.decoder.decode(buffer, offset, upTo, budget, this.dispatch);
 				if (interrupt >= 0) {
 					// Lines completed before the interrupt still get their replies, over as many
 					// turns as they take (each turn finds the interrupt again).
@@ -199,6 +211,14 @@ public final class ConnectionPipeline {
 				}
 				else if (connection != null) {
 					connection.unfinishedLine(this.decoder.hasPartialFrame(), this.decoder.frames() != before);
+				}
+				if (this.linesLimited) {
+					this.linesLeft -= (int) (this.decoder.frames() - before);
+					if (this.linesLeft == 0) {
+						// Served its lines: what follows in the read, a Ctrl+C included, is dropped.
+						ending = Ending.LINES_DONE;
+						linesDropped(this.decoder.countFrames(buffer, offset + taken, upTo - taken));
+					}
 				}
 			}
 		}
@@ -218,6 +238,15 @@ public final class ConnectionPipeline {
 		}
 		this.sink.flush();
 		return taken;
+	}
+
+	private void linesDropped(int lines) {
+		if (lines > 0) {
+			this.registry.linesDropped(lines);
+			if (logger.isDebugEnabled()) {
+				logger.debug("Connection from " + this.peer + " served its lines; " + lines + " more not answered");
+			}
+		}
 	}
 
 	/** One frame to Spring Integration: the inbound adapter, and through the flow, the echo. */
@@ -373,6 +402,7 @@ public final class ConnectionPipeline {
 		log(ending, cause, detail);
 		TrackedConnection connection = this.tracked;
 		if (connection != null) {
+			connection.ending(ending);
 			ending.count(this.registry, connection);
 		}
 		byte[] serverLine = ending.serverLine(this.maxLineLength);

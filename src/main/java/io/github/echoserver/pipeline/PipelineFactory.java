@@ -6,7 +6,8 @@ import io.github.echoserver.protocol.Framing;
 
 /**
  * Builds the {@link ConnectionPipeline} of each new connection from the settings every
- * connection shares ({@code echo.framing}, {@code echo.max-line-length}) and the registry.
+ * connection shares ({@code echo.framing}, {@code echo.max-line-length},
+ * {@code echo.lines-per-connection}) and the registry.
  */
 public final class PipelineFactory {
 
@@ -16,16 +17,20 @@ public final class PipelineFactory {
 
 	private final int maxLineLength;
 
+	private final int linesPerConnection;
+
 	private final Listener listener;
 
-	public PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength) {
-		this(registry, framing, maxLineLength, Listener.PLAIN);
+	public PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength, int linesPerConnection) {
+		this(registry, framing, maxLineLength, linesPerConnection, Listener.PLAIN);
 	}
 
-	private PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength, Listener listener) {
+	private PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength, int linesPerConnection,
+			Listener listener) {
 		this.registry = registry;
 		this.framing = framing;
 		this.maxLineLength = maxLineLength;
+		this.linesPerConnection = linesPerConnection;
 		this.listener = listener;
 	}
 
@@ -35,7 +40,8 @@ public final class PipelineFactory {
 	 * @return a factory for that listener
 	 */
 	public PipelineFactory forListener(Listener listener) {
-		return new PipelineFactory(this.registry, this.framing, this.maxLineLength, listener);
+		return new PipelineFactory(this.registry, this.framing, this.maxLineLength, this.linesPerConnection,
+				listener);
 	}
 
 	/**
@@ -48,7 +54,8 @@ public final class PipelineFactory {
 	public ConnectionPipeline create(String connectionId, String peer, ReplySink sink) {
 		// Telnet's interrupt only means something to line framing; raw framing passes every byte.
 		return new ConnectionPipeline(connectionId, peer, Preamble.NONE, this.framing.newDecoder(this.maxLineLength),
-				this.framing == Framing.LINE, this.maxLineLength, this.registry, sink, this.listener);
+				this.framing == Framing.LINE, this.maxLineLength, this.linesPerConnection, this.registry, sink,
+				this.listener);
 	}
 
 }

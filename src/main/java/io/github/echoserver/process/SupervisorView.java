@@ -55,6 +55,7 @@ class SupervisorView implements EchoView {
 		}
 		EchoProperties properties = this.supervisor.properties();
 		return new EchoDescriptor(properties.mode().value(), properties.io().value(), properties.framing().value(),
+				properties.linesPerConnection(),
 				new EchoDescriptor.Listening(properties.address(), this.supervisor.port(), this.supervisor.since()),
 				tls(answered),
 				new EchoDescriptor.Connections((int) sum(answered, (view) -> view.connections().active()),
@@ -66,7 +67,8 @@ class SupervisorView implements EchoView {
 				pool(answered),
 				new EchoDescriptor.Traffic(sum(answered, (view) -> view.traffic().linesEchoed()),
 						sum(answered, (view) -> view.traffic().bytesIn()),
-						sum(answered, (view) -> view.traffic().bytesOut())),
+						sum(answered, (view) -> view.traffic().bytesOut()),
+						sum(answered, (view) -> view.traffic().linesDropped())),
 				processes);
 	}
 

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 
 import io.github.echoserver.admin.EchoDescriptor;
 import io.github.echoserver.admin.EchoMeter;
+import io.github.echoserver.connections.Ending;
 import io.github.echoserver.connections.ErrorType;
 import io.github.echoserver.connections.RejectionReason;
 
@@ -34,14 +35,19 @@ class WorkerMetrics implements MeterBinder {
 			register(meters, EchoMeter.CONNECTIONS_ACTIVE, worker, process, (view) -> view.connections().active());
 			register(meters, EchoMeter.CONNECTIONS_WAITING, worker, process, (view) -> view.connections().waiting());
 			register(meters, EchoMeter.CONNECTIONS_ACCEPTED, worker, process, (view) -> view.connections().accepted());
-			register(meters, EchoMeter.CONNECTIONS_CLOSED, worker, process, (view) -> view.connections().closed());
 			register(meters, EchoMeter.LINES, worker, process, (view) -> view.traffic().linesEchoed());
+			register(meters, EchoMeter.LINES_DROPPED, worker, process, (view) -> view.traffic().linesDropped());
 			register(meters, EchoMeter.BYTES_RECEIVED, worker, process, (view) -> view.traffic().bytesIn());
 			register(meters, EchoMeter.BYTES_SENT, worker, process, (view) -> view.traffic().bytesOut());
 			for (RejectionReason reason : RejectionReason.values()) {
 				EchoMeter.CONNECTIONS_REJECTED.register(meters, worker,
 						(it) -> it.counters().rejected().getOrDefault(reason.tag(), 0L),
 						process.and("reason", reason.tag()));
+			}
+			for (Ending ending : Ending.values()) {
+				EchoMeter.CONNECTIONS_CLOSED.register(meters, worker,
+						(it) -> it.counters().closed().getOrDefault(ending.tag(), 0L),
+						process.and("reason", ending.tag()));
 			}
 			for (ErrorType type : ErrorType.values()) {
 				EchoMeter.ERRORS.register(meters, worker, (it) -> it.counters().errors().getOrDefault(type.tag(), 0L),

@@ -40,6 +40,17 @@ public interface FrameDecoder {
 	int decode(byte[] buffer, int offset, int length, int maxFrames, Consumer<byte[]> frames);
 
 	/**
+	 * How many frames bytes that this decoder will not be given would have made, counted without
+	 * decoding them: those left untaken after the last frame a connection is served
+	 * ({@code echo.lines-per-connection}), so that they can be counted as dropped.
+	 * @param buffer the bytes
+	 * @param offset where they start, at a frame's start
+	 * @param length how many there are
+	 * @return the frames, an unfinished last one included
+	 */
+	int countFrames(byte[] buffer, int offset, int length);
+
+	/**
 	 * At the end of the stream: the unterminated last frame, so that nothing the client sent
 	 * is lost, or {@code null} when there is none.
 	 * @return the pending bytes, or null

@@ -56,6 +56,19 @@ public final class LineDecoder implements FrameDecoder {
 		return length;
 	}
 
+	/** Each LF ends a line, and bytes after the last LF are one more, unfinished. */
+	@Override
+	public int countFrames(byte[] buffer, int offset, int length) {
+		int end = offset + length;
+		int lines = 0;
+		for (int i = offset; i < end; i++) {
+			if (buffer[i] == LF) {
+				lines++;
+			}
+		}
+		return (length > 0 && buffer[end - 1] != LF) ? lines + 1 : lines;
+	}
+
 	@Override
 	public byte @Nullable [] finish() {
 		if (this.partialLength == 0) {

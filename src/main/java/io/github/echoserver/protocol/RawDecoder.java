@@ -23,6 +23,12 @@ public final class RawDecoder implements FrameDecoder {
 		return length;
 	}
 
+	/** Whatever bytes are left make one chunk. */
+	@Override
+	public int countFrames(byte[] buffer, int offset, int length) {
+		return (length > 0) ? 1 : 0;
+	}
+
 	@Override
 	public byte @Nullable [] finish() {
 		return null;

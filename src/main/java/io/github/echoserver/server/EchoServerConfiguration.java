@@ -68,7 +68,8 @@ class EchoServerConfiguration {
 
 	@Bean
 	PipelineFactory pipelineFactory(ConnectionRegistry registry, EchoProperties properties) {
-		return new PipelineFactory(registry, properties.framing(), properties.maxLineLength());
+		return new PipelineFactory(registry, properties.framing(), properties.maxLineLength(),
+				properties.linesPerConnection());
 	}
 
 	/** The server's TLS, when {@code echo.ssl.bundle} names a bundle. */

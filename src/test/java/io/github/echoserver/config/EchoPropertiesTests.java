@@ -49,6 +49,7 @@ class EchoPropertiesTests {
 			assertThat(properties.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
 			assertThat(properties.backlog()).isEqualTo(4096);
 			assertThat(properties.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
+			assertThat(properties.linesPerConnection()).as("long-lived: until the client leaves").isZero();
 		});
 	}
 
@@ -142,6 +143,15 @@ class EchoPropertiesTests {
 	void negativeIdleTimeoutStopsStartup(CapturedOutput output) {
 		Throwable failure = assertStartupFailsNaming(output, "echo.idle-timeout", "echo.idle-timeout=-1s");
 		assertThat(invalidProperty(failure)).isEqualTo("echo.idle-timeout");
+	}
+
+	@Test
+	void negativeLinesPerConnectionStopsStartupWithOneLine(CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, "echo.lines-per-connection",
+				"echo.lines-per-connection=-1");
+		assertThat(invalidProperty(failure)).isEqualTo("echo.lines-per-connection");
+		assertThat(FailureReport.lastIn(output).description())
+			.isEqualTo("Invalid value '-1' for echo.lines-per-connection: a whole number >= 0");
 	}
 
 	@ParameterizedTest(name = "{0}={1}")

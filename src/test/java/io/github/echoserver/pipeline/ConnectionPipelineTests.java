@@ -43,8 +43,12 @@ class ConnectionPipelineTests {
 	private ConnectionPipeline pipeline = open(Framing.LINE, this.sink);
 
 	private ConnectionPipeline open(Framing framing, ReplySink replySink) {
-		ConnectionPipeline opened = new PipelineFactory(this.registry, framing, MAX_LINE).create("conn-1",
-				"127.0.0.1:5000", replySink);
+		return open(framing, replySink, 0);
+	}
+
+	private ConnectionPipeline open(Framing framing, ReplySink replySink, int linesPerConnection) {
+		ConnectionPipeline opened = new PipelineFactory(this.registry, framing, MAX_LINE, linesPerConnection)
+			.create("conn-1", "127.0.0.1:5000", replySink);
 		opened.setListener((message) -> {
 			this.messages.add(message);
 			byte[] frame = (byte[]) message.getPayload();
@@ -243,7 +247,7 @@ class ConnectionPipelineTests {
 		@Test
 		void beyondTheLimitAConnectionIsRefusedWithTheBusyLine() {
 			ConnectionRegistry full = new ConnectionRegistry(1);
-			PipelineFactory pipelines = new PipelineFactory(full, Framing.LINE, MAX_LINE);
+			PipelineFactory pipelines = new PipelineFactory(full, Framing.LINE, MAX_LINE, 0);
 			assertThat(pipelines.create("a", "peer", new RecordingSink())
 				.admit("127.0.0.1", 1, ConnectionState.SERVING, new NoHandle())).isTrue();
 			RecordingSink refusedSink = new RecordingSink();
@@ -263,6 +267,68 @@ class ConnectionPipelineTests {
 			assertThat(ConnectionPipelineTests.this.registry.rejected(RejectionReason.POOL_FULL)).isEqualTo(1);
 			assertThat(ConnectionPipelineTests.this.registry.accepted()).isZero();
 			assertThat(ConnectionPipelineTests.this.registry.active()).isZero();
+		}
+
+	}
+
+	@Nested
+	class LinesPerConnection {
+
+		@Test
+		void afterItsLinesTheConnectionClosesWithoutALineAndTheRestOfTheReadIsDroppedAndCounted() {
+			ConnectionPipelineTests.this.pipeline = open(Framing.LINE, ConnectionPipelineTests.this.sink, 3);
+			receive("a\nb\nc\nd\ne");
+			assertThat(ConnectionPipelineTests.this.messages).hasSize(3);
+			assertThat(ConnectionPipelineTests.this.sink.written())
+				.isEqualTo("server echo# a\r\nserver echo# b\r\nserver echo# c\r\n");
+			assertThat(ConnectionPipelineTests.this.sink.closes()).as("after the replies").containsExactly(true);
+			assertThat(ConnectionPipelineTests.this.registry.linesDropped()).as("d, and the unfinished e").isEqualTo(2);
+		}
+
+		@Test
+		void theCountRunsAcrossReadsAndTurnsAndNoTurnGoesBeyondIt() {
+			ConnectionPipelineTests.this.pipeline = open(Framing.LINE, ConnectionPipelineTests.this.sink, 3);
+			ConnectionPipeline taking = ConnectionPipelineTests.this.pipeline;
+			receive("a\n");
+			byte[] read = "b\nc\nd\ne\n".getBytes(StandardCharsets.US_ASCII);
+			assertThat(taking.received(read, 0, read.length, 256)).isEqualTo(read.length);
+			assertThat(taking.isEnded()).isTrue();
+			assertThat(ConnectionPipelineTests.this.messages).hasSize(3);
+			assertThat(ConnectionPipelineTests.this.registry.linesDropped()).isEqualTo(2);
+		}
+
+		@Test
+		void aLineLeftForALaterTurnIsStillTheLast() {
+			ConnectionPipelineTests.this.pipeline = open(Framing.LINE, ConnectionPipelineTests.this.sink, 3);
+			ConnectionPipeline taking = ConnectionPipelineTests.this.pipeline;
+			byte[] read = "a\nb\nc\nd\n".getBytes(StandardCharsets.US_ASCII);
+			int taken = taking.received(read, 0, read.length, 2);
+			assertThat(taken).isEqualTo(4);
+			assertThat(taking.isEnded()).isFalse();
+			assertThat(taking.resume(read, taken, read.length - taken, 2)).isEqualTo(read.length - taken);
+			assertThat(taking.isEnded()).isTrue();
+			assertThat(ConnectionPipelineTests.this.sink.written())
+				.isEqualTo("server echo# a\r\nserver echo# b\r\nserver echo# c\r\n");
+			assertThat(ConnectionPipelineTests.this.registry.linesDropped()).isEqualTo(1);
+		}
+
+		@Test
+		void withRawFramingEachReadIsOneLine() {
+			RecordingSink rawSink = new RecordingSink();
+			ConnectionPipelineTests.this.pipeline = open(Framing.RAW, rawSink, 2);
+			receive("one\ntwo\n");
+			assertThat(ConnectionPipelineTests.this.pipeline.isEnded()).isFalse();
+			receive("three");
+			assertThat(rawSink.written()).isEqualTo("one\ntwo\nthree");
+			assertThat(rawSink.closes()).containsExactly(true);
+			assertThat(ConnectionPipelineTests.this.registry.linesDropped()).isZero();
+		}
+
+		@Test
+		void zeroServesUntilTheClientLeaves() {
+			receive("a\n".repeat(1000));
+			assertThat(ConnectionPipelineTests.this.messages).hasSize(1000);
+			assertThat(ConnectionPipelineTests.this.pipeline.isEnded()).isFalse();
 		}
 
 	}
