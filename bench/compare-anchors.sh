@@ -281,8 +281,8 @@ row() {
 	fi
 	[ "$clean_a" = 1 ] || verdict="$verdict; **A not clean**"
 	[ "$clean_b" = 1 ] || verdict="$verdict; **B not clean**"
-	[ "$notls_a" = 0 ] || verdict="**A does not speak TLS** (no handshake completed); $verdict"
-	[ "$notls_b" = 0 ] || verdict="**B does not speak TLS** (no handshake completed); $verdict"
+	[ "$notls_a" = 0 ] || verdict="**A: no TLS handshake completed** (does it speak TLS? first error in RAW); $verdict"
+	[ "$notls_b" = 0 ] || verdict="**B: no TLS handshake completed** (does it speak TLS? first error in RAW); $verdict"
 	echo "| $name | $title | $kind_a vs $kind_b | ${must%; } | ${va_cell%; } | ${vb_cell%; } | ${ratios%; } | $verdict |" \
 		"A:$checks_a B:$checks_b |"
 }
