@@ -6,6 +6,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import javax.net.ssl.KeyManager;
+
 import com.sun.management.UnixOperatingSystemMXBean;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -134,6 +136,14 @@ public final class BenchCommand implements Callable<Integer> {
 			description = "With --tls: offer only this protocol, TLSv1.2 or TLSv1.3 (default: both).")
 	private @Nullable String tlsProtocol;
 
+	@Option(names = "--tls-cert", paramLabel = "FILE.pem",
+			description = "With --tls and --tls-key: present this client certificate (mutual TLS).")
+	private @Nullable Path tlsCert;
+
+	@Option(names = "--tls-key", paramLabel = "FILE.pem",
+			description = "With --tls and --tls-cert: the client certificate's private key (PEM, not encrypted).")
+	private @Nullable Path tlsKey;
+
 	@Option(names = { "-q", "--quiet" }, description = "Print only the last line, the key=value summary.")
 	private boolean quiet;
 
@@ -204,9 +214,10 @@ public final class BenchCommand implements Callable<Integer> {
 	/** The TLS options together: null without {@code --tls}; a CA file that cannot be read is bad usage. */
 	private @Nullable TlsClient tlsClient(CommandSpec commandSpec) {
 		if (!this.tls) {
-			if (this.tlsCa != null || this.tlsInsecure || this.tlsProtocol != null) {
+			if (this.tlsCa != null || this.tlsInsecure || this.tlsProtocol != null || this.tlsCert != null
+					|| this.tlsKey != null) {
 				throw new ParameterException(commandSpec.commandLine(),
-						"--tls-ca, --tls-insecure and --tls-protocol apply with --tls only");
+						"--tls-ca, --tls-insecure, --tls-protocol, --tls-cert and --tls-key apply with --tls only");
 			}
 			return null;
 		}
@@ -218,11 +229,23 @@ public final class BenchCommand implements Callable<Integer> {
 			throw new ParameterException(commandSpec.commandLine(),
 					"--tls-protocol must be one of " + String.join(", ", TlsClient.PROTOCOLS) + ", got " + this.tlsProtocol);
 		}
+		if ((this.tlsCert != null) != (this.tlsKey != null)) {
+			throw new ParameterException(commandSpec.commandLine(), "--tls-cert and --tls-key go together");
+		}
+		KeyManager[] identity = null;
+		if (this.tlsCert != null && this.tlsKey != null) {
+			try {
+				identity = TlsClient.identity(this.tlsCert, this.tlsKey);
+			}
+			catch (IllegalArgumentException ex) {
+				throw new ParameterException(commandSpec.commandLine(), "--tls-cert/--tls-key " + ex.getMessage());
+			}
+		}
 		if (this.tlsCa == null) {
-			return TlsClient.trustingAnyCertificate(this.tlsProtocol);
+			return TlsClient.trustingAnyCertificate(this.tlsProtocol, identity);
 		}
 		try {
-			return TlsClient.trusting(this.tlsCa, this.tlsProtocol);
+			return TlsClient.trusting(this.tlsCa, this.tlsProtocol, identity);
 		}
 		catch (IllegalArgumentException ex) {
 			throw new ParameterException(commandSpec.commandLine(), "--tls-ca " + ex.getMessage());

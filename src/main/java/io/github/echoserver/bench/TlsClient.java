@@ -15,6 +15,8 @@ import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
 
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -24,6 +26,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.boot.ssl.pem.PemContent;
 
 /**
  * How the load's connections speak TLS ({@code --tls}): one {@link SSLContext} that trusts a CA
@@ -48,11 +51,14 @@ final class TlsClient {
 
 	private final boolean anyCertificate;
 
-	private TlsClient(TrustManager trustManager, @Nullable String protocol, String trust)
-			throws GeneralSecurityException {
+	private final boolean withCertificate;
+
+	private TlsClient(TrustManager trustManager, @Nullable String protocol, String trust,
+			KeyManager @Nullable [] identity) throws GeneralSecurityException {
 		this.anyCertificate = trustManager instanceof AnyCertificate;
+		this.withCertificate = identity != null;
 		this.context = SSLContext.getInstance("TLS");
-		this.context.init(null, new TrustManager[] { trustManager }, null);
+		this.context.init(identity, new TrustManager[] { trustManager }, null);
 		this.protocols = (protocol != null) ? new String[] { protocol } : PROTOCOLS.toArray(String[]::new);
 		this.trust = trust;
 	}
@@ -60,9 +66,10 @@ final class TlsClient {
 	/**
 	 * Trust the CA certificates of a PEM file.
 	 * @param protocol one of {@link #PROTOCOLS}, or null for both
+	 * @param identity the client certificate for mutual TLS ({@link #identity}), or null for none
 	 * @throws IllegalArgumentException with a one-line reason when the file holds no certificate
 	 */
-	static TlsClient trusting(Path caFile, @Nullable String protocol) {
+	static TlsClient trusting(Path caFile, @Nullable String protocol, KeyManager @Nullable [] identity) {
 		try {
 			KeyStore cas = KeyStore.getInstance(KeyStore.getDefaultType());
 			cas.load(null, null);
@@ -74,7 +81,7 @@ final class TlsClient {
 			factory.init(cas);
 			for (TrustManager manager : factory.getTrustManagers()) {
 				if (manager instanceof X509TrustManager pkix) {
-					return new TlsClient(new CaTrust(pkix, caFile.toString()), protocol, caFile.toString());
+					return new TlsClient(new CaTrust(pkix, caFile.toString()), protocol, caFile.toString(), identity);
 				}
 			}
 			throw new IllegalArgumentException("the JDK has no X.509 trust manager");
@@ -85,12 +92,39 @@ final class TlsClient {
 	}
 
 	/** Trust any certificate: {@code --tls-insecure}, for benchmarks only. */
-	static TlsClient trustingAnyCertificate(@Nullable String protocol) {
+	static TlsClient trustingAnyCertificate(@Nullable String protocol, KeyManager @Nullable [] identity) {
 		try {
-			return new TlsClient(new AnyCertificate(), protocol, "any certificate");
+			return new TlsClient(new AnyCertificate(), protocol, "any certificate", identity);
 		}
 		catch (GeneralSecurityException ex) {
 			throw new IllegalArgumentException("TLS: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * A client certificate and its key for mutual TLS, from PEM files (Spring Boot's PEM parser:
+	 * PKCS#8, PKCS#1 and SEC 1 keys alike, no extra library; no Spring context is started).
+	 * @throws IllegalArgumentException with a one-line reason when a file cannot be used
+	 */
+	static KeyManager[] identity(Path certificateFile, Path keyFile) {
+		try {
+			List<X509Certificate> chain = PemContent.load(certificateFile).getCertificates();
+			PemContent keyContent = PemContent.load(keyFile);
+			if (chain.isEmpty()) {
+				throw new IllegalArgumentException(certificateFile + ": no PEM certificate in the file");
+			}
+			KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+			store.load(null, null);
+			store.setKeyEntry("client", keyContent.getPrivateKey(), new char[0], chain.toArray(Certificate[]::new));
+			KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+			factory.init(store, new char[0]);
+			return factory.getKeyManagers();
+		}
+		catch (NoSuchFileException ex) {
+			throw new IllegalArgumentException(ex.getFile() + ": no such file", ex);
+		}
+		catch (IOException | GeneralSecurityException | IllegalStateException ex) {
+			throw new IllegalArgumentException(certificateFile + ", " + keyFile + ": " + ex.getMessage(), ex);
 		}
 	}
 
@@ -123,7 +157,8 @@ final class TlsClient {
 
 	/** For the report's header: the protocols offered and what is trusted. */
 	String describe() {
-		return String.join(",", this.protocols) + " trusting " + this.trust;
+		return String.join(",", this.protocols) + " trusting " + this.trust
+				+ (this.withCertificate ? " with a client certificate" : "");
 	}
 
 	/**

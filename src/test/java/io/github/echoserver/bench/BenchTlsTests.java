@@ -31,9 +31,11 @@ import static org.awaitility.Awaitility.await;
 @Timeout(60)
 class BenchTlsTests {
 
-	private static final String CA = Path.of("src/test/resources/tls/ca.pem").toAbsolutePath().toString();
+	private static final String TLS = Path.of("src/test/resources/tls").toAbsolutePath() + "/";
 
-	private static final String OTHER_CA = Path.of("src/test/resources/tls/other-ca.pem").toAbsolutePath().toString();
+	private static final String CA = TLS + "ca.pem";
+
+	private static final String OTHER_CA = TLS + "other-ca.pem";
 
 	private static TlsEchoServer server;
 
@@ -147,6 +149,23 @@ class BenchTlsTests {
 	}
 
 	@Test
+	void aClientCertificateGetsThroughMutualTlsAndNoneIsRefused() throws IOException, GeneralSecurityException {
+		try (TlsEchoServer mutual = TlsEchoServer.start(true)) {
+			Run run = bench("--tls", "--tls-ca", CA, "--tls-cert", TLS + "client.pem", "--tls-key", TLS + "client.key",
+					"-m", "hold", "-c", "2", "-d", "1", mutual.target());
+			assertThat(run.exitCode()).as(run.toString()).isZero();
+			assertThat(run.summary()).containsEntry("answered_final", "2").containsEntry("mismatches", "0");
+			assertThat(run.out()).contains("trusting " + CA + " with a client certificate");
+			// TLS 1.3: the client's part is over before the server refuses, so it is the reply that fails.
+			Run refused = bench("--tls", "--tls-ca", CA, "-m", "hold", "-c", "2", "-d", "1", mutual.target());
+			assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+			assertThat(refused.summary()).containsEntry("answered_initial", "0");
+			assertThat(refused.out()).containsPattern("first error     read: TLS[a-z ]*: Received fatal alert: \\w+\n")
+				.doesNotContain("Exception");
+		}
+	}
+
+	@Test
 	void aServerThatNeverSpeaksTlsIsATimeoutThatSaysSo() throws IOException {
 		// Connects complete in the backlog; nobody ever accepts, so no ServerHello ever comes.
 		try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -172,13 +191,17 @@ class BenchTlsTests {
 	void helpListsTheTlsOptions() {
 		Run run = bench("--help");
 		assertThat(run.exitCode()).isZero();
-		assertThat(run.out()).contains("--tls", "--tls-ca=FILE.pem", "--tls-insecure", "--tls-protocol=VERSION");
+		assertThat(run.out()).contains("--tls", "--tls-ca=FILE.pem", "--tls-insecure", "--tls-protocol=VERSION",
+				"--tls-cert=FILE.pem", "--tls-key=FILE.pem");
 	}
 
 	@ParameterizedTest
 	@ValueSource(strings = { "--tls", "--tls-insecure", "--tls-protocol TLSv1.3", "--tls-ca ca.pem",
 			"--tls --tls-insecure --tls-ca CA", "--tls --tls-insecure --tls-protocol SSLv3",
-			"--tls --tls-ca src/test/resources/tls/no-such.pem", "--tls --tls-ca src/test/resources/tls/server.key" })
+			"--tls --tls-ca src/test/resources/tls/no-such.pem", "--tls --tls-ca src/test/resources/tls/server.key",
+			"--tls --tls-insecure --tls-cert src/test/resources/tls/client.pem",
+			"--tls-cert src/test/resources/tls/client.pem --tls-key src/test/resources/tls/client.key",
+			"--tls --tls-insecure --tls-cert src/test/resources/tls/client.key --tls-key src/test/resources/tls/client.key" })
 	void badTlsUsageExitsWithTwo(String args) {
 		Run run = bench(args.replace("CA", CA).split(" "));
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);

@@ -13,6 +13,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 import org.springframework.boot.ssl.pem.PemSslStoreBundle;
 import org.springframework.boot.ssl.pem.PemSslStoreDetails;
@@ -39,15 +40,26 @@ final class TlsEchoServer implements AutoCloseable {
 
 	/** Listen on a free loopback port with server.pem and server.key. */
 	static TlsEchoServer start() throws IOException, GeneralSecurityException {
+		return start(false);
+	}
+
+	/**
+	 * Listen on a free loopback port with server.pem and server.key.
+	 * @param needClientCertificate whether every client must present a certificate that ca.pem signed
+	 */
+	static TlsEchoServer start(boolean needClientCertificate) throws IOException, GeneralSecurityException {
 		PemSslStoreBundle pem = new PemSslStoreBundle(
 				PemSslStoreDetails.forCertificate("classpath:tls/server.pem").withPrivateKey("classpath:tls/server.key"),
-				null);
+				PemSslStoreDetails.forCertificate("classpath:tls/ca.pem"));
 		KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
 		keys.init(pem.getKeyStore(), new char[0]);
+		TrustManagerFactory cas = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+		cas.init(pem.getTrustStore());
 		SSLContext context = SSLContext.getInstance("TLS");
-		context.init(keys.getKeyManagers(), null, null);
+		context.init(keys.getKeyManagers(), cas.getTrustManagers(), null);
 		SSLServerSocket socket = (SSLServerSocket) context.getServerSocketFactory()
 			.createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+		socket.setNeedClientAuth(needClientCertificate);
 		TlsEchoServer server = new TlsEchoServer(socket);
 		Thread accepting = new Thread(server::accept, "tls-echo-accept");
 		accepting.setDaemon(true);
