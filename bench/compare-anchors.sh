@@ -8,11 +8,16 @@
 #
 # ANCHORS_DIR: a writable, built copy of ../shared/anchors (default /tmp/anchors):
 #   cp -r ../shared/anchors /tmp/anchors && make -C /tmp/anchors
+# The tls* rows drive both servers with our own client, `bench --tls` (loadgen has no TLS), the
+# servers with the test certificate of src/test/resources/tls (clients trust its ca.pem); a
+# server that does not speak TLS makes the row say so.
 # Env: ROUNDS (2), DUR (10 s measured), ROWS (all, in this order:
 #      "nio100 nio1000 single100 virtual1000 pooled8 single1 churn hold10k hold19k qcap
-#       mp100 mp1000 prefork4 prefork50 forkchurn restart restart-cold short8 shortnio"),
+#       mp100 mp1000 prefork4 prefork50 forkchurn restart restart-cold short8 shortnio
+#       tls100 tlsconnect tlsplain tlshold10k"),
 #      JAVA (java), JAVA25 (a JDK 21+, for virtual1000), JAVA_OPTS (-Xmx1g, the same for every
-#      Java server), RAW (a directory for every loadgen output and server log).
+#      Java server), BENCH_JAVA_OPTS (-Xmx2g, the bench of the tls* rows), RAW (a directory for
+#      every loadgen output and server log).
 # Ours runs with the defaults a user gets (application.yml of the project root, which this
 # script runs from) plus the model of the row; only loopback, the port and a free admin port are
 # always set, and hold19k raises echo.max-connections, as 19,000 exceeds the default 10000.
@@ -22,10 +27,11 @@ cd "$(dirname "$0")/.."
 ANCHORS=$(cd "${1:-/tmp/anchors}" && pwd)
 ROUNDS=${ROUNDS:-2}
 DUR=${DUR:-10}
-ROWS=${ROWS:-"nio100 nio1000 single100 virtual1000 pooled8 single1 churn hold10k hold19k qcap mp100 mp1000 prefork4 prefork50 forkchurn restart restart-cold short8 shortnio"}
+ROWS=${ROWS:-"nio100 nio1000 single100 virtual1000 pooled8 single1 churn hold10k hold19k qcap mp100 mp1000 prefork4 prefork50 forkchurn restart restart-cold short8 shortnio tls100 tlsconnect tlsplain tlshold10k"}
 JAVA=${JAVA:-java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JAVA_OPTS=${JAVA_OPTS:--Xmx1g}
+BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx2g}
 RAW=${RAW:-$(mktemp -d)}
 mkdir -p "$RAW"
 JAR=$PWD/target/echo-server.jar
@@ -33,6 +39,10 @@ LG=$ANCHORS/bin/loadgen
 SEED=$ANCHORS/bin/seed_pool_echo
 NETTY=$ANCHORS/netty-echo/target/netty-echo-all.jar
 PORT=7600
+# The TLS rows: the servers' certificate and key, and the CA the bench trusts.
+TLS=$PWD/src/test/resources/tls
+# What measure runs: loadgen, or for the TLS rows our bench (set around their row calls).
+LOAD=loadgen
 for f in "$JAR" "$LG" "$SEED" "$NETTY"; do
 	[ -e "$f" ] || { echo "missing $f (build the jar and the anchors first)" >&2; exit 1; }
 done
@@ -54,7 +64,8 @@ label() {
 	case $1 in
 		rps) echo "replies/s" ;; cps) echo "conn/s" ;; p99_us) echo "p99 µs" ;; srv_rss_kb) echo "RSS kB" ;;
 		srv_threads) echo "threads" ;; answered_final) echo "answered" ;; tree_rss_kb) echo "RSS kB, all processes" ;;
-		procs) echo "processes" ;; conns_with_reply) echo "conns answered" ;; *) echo "$1" ;;
+		procs) echo "processes" ;; conns_with_reply) echo "conns answered" ;;
+		rss_added_per_conn_b) echo "RSS added per conn, B" ;; tls_handshakes) echo "TLS handshakes" ;; *) echo "$1" ;;
 	esac
 }
 
@@ -64,6 +75,9 @@ server_cmd() {
 	local kind=$1 port=$2
 	local ours=(--echo.address=127.0.0.1 --echo.port="$port" --server.port=0)
 	local nio=(--echo.mode=pooled --echo.io=nio --echo.pool.size=2)
+	# Our TLS: a Spring Boot SSL bundle named bench, from the PEM files.
+	local tls=(--echo.ssl.bundle=bench --spring.ssl.bundle.pem.bench.keystore.certificate="file:$TLS/server.pem"
+		--spring.ssl.bundle.pem.bench.keystore.private-key="file:$TLS/server.key")
 	# JAVA_OPTS is split into words on purpose.
 	# shellcheck disable=SC2206
 	case $kind in
@@ -76,6 +90,9 @@ server_cmd() {
 		ours-pooled) CMD=("$JAVA" $JAVA_OPTS -jar "$JAR" "${ours[@]}" --echo.mode=pooled --echo.io=blocking) ;;
 		ours-single) CMD=("$JAVA" $JAVA_OPTS -jar "$JAR" "${ours[@]}" --echo.mode=single --echo.io=blocking) ;;
 		netty-t2) CMD=("$JAVA" $JAVA_OPTS -jar "$NETTY" "$port" -t 2 -b 127.0.0.1) ;;
+		# TLS (a kind ending in -tls gets a TLS client from measure).
+		ours-nio2-tls) CMD=("$JAVA" $JAVA_OPTS -jar "$JAR" "${ours[@]}" "${nio[@]}" "${tls[@]}") ;;
+		netty-t2-tls) CMD=("$JAVA" $JAVA_OPTS -jar "$NETTY" "$port" -t 2 -b 127.0.0.1 -tls "$TLS/server.pem" "$TLS/server.key") ;;
 		netty-t1) CMD=("$JAVA" $JAVA_OPTS -jar "$NETTY" "$port" -t 1 -b 127.0.0.1) ;;
 		netty25-t2) CMD=("$JAVA25" $JAVA_OPTS -jar "$NETTY" "$port" -t 2 -b 127.0.0.1) ;;
 		seed-pool8) CMD=("$SEED" "$port" -n 8 -m pool -b 127.0.0.1) ;;
@@ -157,34 +174,55 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# measure KIND PIN LOADGEN_ARGS...: one fresh server, one loadgen run; its summary line in LAST
+# measure KIND PIN LOAD_ARGS...: one fresh server, one loadgen run (LOAD=bench: one run of our
+# bench, with --tls when KIND ends in -tls); its summary line in LAST
 measure() {
 	local kind=$1 pin=$2; shift 2
 	PORT=$((PORT + 1))
 	start_server "$kind" "$pin"
 	local out=$RAW/$kind-$PORT.txt
-	local lg=(timeout -k 10 $((DUR + 120)))
+	local lg=(timeout -k 10 $((DUR + 180)))
 	[ -n "$pin" ] && lg+=(taskset -c "$pin")
 	sample_tree "$SPID" "$RAW/$kind-$PORT.tree" &
 	local sampler=$!
-	"${lg[@]}" "$LG" -P "$SPID" "$@" 127.0.0.1 "$PORT" >"$out" 2>&1 || true
+	if [ "$LOAD" = bench ]; then
+		local tls=()
+		[[ $kind == *-tls ]] && tls=(--tls --tls-ca "$TLS/ca.pem")
+		# BENCH_JAVA_OPTS is split into words on purpose.
+		# shellcheck disable=SC2086
+		# Not quiet: the raw output keeps the table and its first error; the last line is the summary.
+		"${lg[@]}" "$JAVA" $BENCH_JAVA_OPTS -jar "$JAR" bench "${tls[@]}" "$@" "127.0.0.1:$PORT" >"$out" 2>&1 || true
+	else
+		"${lg[@]}" "$LG" -P "$SPID" "$@" 127.0.0.1 "$PORT" >"$out" 2>&1 || true
+	fi
 	kill "$sampler" 2>/dev/null || true
 	wait "$sampler" 2>/dev/null || true
 	stop_server
 	# The server's whole process tree (a supervisor and its workers, a fork server and its
-	# children): the most processes and the most RSS seen together, sampled every second.
-	LAST="$(tail -n 1 "$out") $(sort -k1,1n "$RAW/$kind-$PORT.tree" 2>/dev/null | tail -n 1 |
-		awk '{ print "tree_rss_kb=" $1, "procs=" $2 }')"
+	# children): the most processes and the most RSS seen together, sampled every second; and
+	# the RSS it gained over its first sample (taken as the load starts), per connection.
+	local line
+	line=$(tail -n 1 "$out")
+	LAST="$line $(sort -k1,1n "$RAW/$kind-$PORT.tree" 2>/dev/null | tail -n 1 |
+		awk '{ print "tree_rss_kb=" $1, "procs=" $2 }') $(awk -v conns="$(field "$line" conns)" '
+		NR == 1 { first = $1 } $1 > peak { peak = $1 }
+		END { if (NR > 0 && conns > 0) printf "rss_added_per_conn_b=%.0f", (peak - first) * 1024 / conns }' \
+		"$RAW/$kind-$PORT.tree" 2>/dev/null)"
 	USED[$kind]=1
 }
 
-# checks LINES...: per run, how many connections were answered and what went wrong; CLEAN=0 if anything did
+# checks LINES...: per run, how many connections were answered and what went wrong; CLEAN=0 if
+# anything did, NOTLS=1 if a TLS run completed no handshake
 checks() {
 	local l out="" answered
 	CLEAN=1
+	NOTLS=0
 	for l in "$@"; do
 		if [ -z "$(field "$l" mode)" ]; then
 			out="$out no result;"; CLEAN=0; continue
+		fi
+		if [ "$(field "$l" tls)" = none ]; then
+			out="$out no TLS handshake completed: $(field "$l" errors) err;"; CLEAN=0; NOTLS=1; continue
 		fi
 		case $(field "$l" mode) in
 			hold) answered="$(field "$l" answered_final)/$(field "$l" conns) answered" ;;
@@ -235,9 +273,9 @@ row() {
 		va_cell="$va_cell$(label "$key") $(number "$(median_of "$key" "${a[@]}")"); "
 		vb_cell="$vb_cell$(label "$key") $(number "$(median_of "$key" "${b[@]}")"); "
 	done
-	local checks_a checks_b clean_a clean_b verdict
-	checks "${a[@]}"; checks_a=$CHECKS; clean_a=$CLEAN
-	checks "${b[@]}"; checks_b=$CHECKS; clean_b=$CLEAN
+	local checks_a checks_b clean_a clean_b notls_a notls_b verdict
+	checks "${a[@]}"; checks_a=$CHECKS; clean_a=$CLEAN; notls_a=$NOTLS
+	checks "${b[@]}"; checks_b=$CHECKS; clean_b=$CLEAN; notls_b=$NOTLS
 	if [ -z "$criteria" ]; then
 		must="none"
 		verdict="no target"
@@ -248,6 +286,8 @@ row() {
 	fi
 	[ "$clean_a" = 1 ] || verdict="$verdict; **A not clean**"
 	[ "$clean_b" = 1 ] || verdict="$verdict; **B not clean**"
+	[ "$notls_a" = 0 ] || verdict="**A: no TLS handshake completed** (does it speak TLS? first error in RAW); $verdict"
+	[ "$notls_b" = 0 ] || verdict="**B: no TLS handshake completed** (does it speak TLS? first error in RAW); $verdict"
 	echo "| $name | $title | $kind_a vs $kind_b | ${must%; } | ${va_cell%; } | ${vb_cell%; } | ${ratios%; } | $verdict |" \
 		"A:$checks_a B:$checks_b |"
 }
@@ -304,7 +344,8 @@ worker1() {
 declare -A USED=()
 echo "Comparison of $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, A B alternating $ROUNDS times per row, $DUR s measured each;" \
 	"ours at $(git rev-parse --short HEAD 2>/dev/null || echo '?'); JVM flags $JAVA_OPTS for every Java server;" \
-	"net.core.somaxconn $(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo '?'). Loadgen: 16-byte lines, one thread."
+	"net.core.somaxconn $(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo '?'). Loadgen: 16-byte lines, one thread;" \
+	"tls* rows: \`java $BENCH_JAVA_OPTS -jar target/echo-server.jar bench --tls --tls-ca src/test/resources/tls/ca.pem\`, 16-byte lines, one thread."
 echo
 echo "| row | case | servers (A vs B) | must reach (A / B) | A, median | B, median | ratio A / B | verdict | checks, each run |"
 echo "|---|---|---|---|---|---|---|---|---|"
@@ -360,6 +401,25 @@ for r in $ROWS; do
 		restart) restart_row ours-mp2-nio2 ;;
 		# The same without the standby: a new JVM starts in the dead worker's place.
 		restart-cold) restart_row ours-mp2-nio2-nostandby ;;
+		# TLS, both servers driven by `bench --tls` (the JDK's engine on both sides of each).
+		tls100) LOAD=bench
+			row tls100 "TLS, pooled + nio, 2 event loops, 100 conns (bench --tls)" ours-nio2-tls netty-t2-tls "" \
+				"rps>=0.9 p99_us<=1.5" "tls_handshakes" -s 16 -c 100 -w 2 -d "$DUR"
+			LOAD=loadgen ;;
+		tlsconnect) LOAD=bench
+			row tlsconnect "TLS handshakes/s: 8 loops of connect, handshake, one line, close (bench --tls)" ours-nio2-tls \
+				netty-t2-tls "" "cps>=0.9" "p99_us tls_handshakes" -s 16 -m connect -c 8 -w 1 -d "$DUR"
+			LOAD=loadgen ;;
+		tlsplain) LOAD=bench
+			row tlsplain "ours, TLS vs clear text, pooled + nio, 100 conns (bench, --tls for A)" ours-nio2-tls ours-nio2 "" \
+				"" "rps p99_us" -s 16 -c 100 -w 2 -d "$DUR"
+			LOAD=loadgen ;;
+		tlshold10k) fds_for tlshold10k 10000 || continue
+			LOAD=bench
+			row tlshold10k "10,000 idle TLS connections held (pooled + nio, 2 event loops; bench --tls)" ours-nio2-tls \
+				netty-t2-tls "" "rss_added_per_conn_b<=1.0" "answered_final tree_rss_kb" -s 16 -m hold -c 10000 \
+				-d "$DUR" --ramp 120
+			LOAD=loadgen ;;
 		*) echo "unknown row $r" >&2; exit 2 ;;
 	esac
 done

@@ -3,7 +3,10 @@ package io.github.echoserver.bench;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+
+import javax.net.ssl.KeyManager;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import org.jspecify.annotations.Nullable;
@@ -114,6 +117,33 @@ public final class BenchCommand implements Callable<Integer> {
 					+ "duration + timeout + 30, trickle mode: duration + 30).")
 	private @Nullable Integer maxDuration;
 
+	@Option(names = "--tls",
+			description = "Every connection is a TLS client (TLS 1.2 or 1.3, whichever the server and the JDK agree "
+					+ "on: 1.3 when both have it); needs --tls-ca or --tls-insecure. Every connect is a full handshake "
+					+ "(no session resumption); connect mode then counts TLS handshakes per second.")
+	private boolean tls;
+
+	@Option(names = "--tls-ca", paramLabel = "FILE.pem",
+			description = "With --tls: trust a server whose certificate is signed by a CA of this PEM file (the "
+					+ "host name is not checked).")
+	private @Nullable Path tlsCa;
+
+	@Option(names = "--tls-insecure",
+			description = "With --tls: trust any server certificate, for benchmarks only (says so on standard error).")
+	private boolean tlsInsecure;
+
+	@Option(names = "--tls-protocol", paramLabel = "VERSION",
+			description = "With --tls: offer only this protocol, TLSv1.2 or TLSv1.3 (default: both).")
+	private @Nullable String tlsProtocol;
+
+	@Option(names = "--tls-cert", paramLabel = "FILE.pem",
+			description = "With --tls and --tls-key: present this client certificate (mutual TLS).")
+	private @Nullable Path tlsCert;
+
+	@Option(names = "--tls-key", paramLabel = "FILE.pem",
+			description = "With --tls and --tls-cert: the client certificate's private key (PEM, not encrypted).")
+	private @Nullable Path tlsKey;
+
 	@Option(names = { "-q", "--quiet" }, description = "Print only the last line, the key=value summary.")
 	private boolean quiet;
 
@@ -178,7 +208,48 @@ public final class BenchCommand implements Callable<Integer> {
 		atLeast(commandSpec, "--max-duration", limit, 1);
 		return new BenchSettings(this.mode, server, this.connections, this.pipeline, this.rate, this.size,
 				warmupSeconds, this.duration, Math.min(this.threads, this.connections), this.timeout, this.ramp,
-				intervalMillis, limit, this.quiet);
+				intervalMillis, limit, this.quiet, tlsClient(commandSpec));
+	}
+
+	/** The TLS options together: null without {@code --tls}; a CA file that cannot be read is bad usage. */
+	private @Nullable TlsClient tlsClient(CommandSpec commandSpec) {
+		if (!this.tls) {
+			if (this.tlsCa != null || this.tlsInsecure || this.tlsProtocol != null || this.tlsCert != null
+					|| this.tlsKey != null) {
+				throw new ParameterException(commandSpec.commandLine(),
+						"--tls-ca, --tls-insecure, --tls-protocol, --tls-cert and --tls-key apply with --tls only");
+			}
+			return null;
+		}
+		if ((this.tlsCa != null) == this.tlsInsecure) {
+			throw new ParameterException(commandSpec.commandLine(),
+					"--tls needs either --tls-ca FILE.pem or --tls-insecure (not both)");
+		}
+		if (this.tlsProtocol != null && !TlsClient.PROTOCOLS.contains(this.tlsProtocol)) {
+			throw new ParameterException(commandSpec.commandLine(),
+					"--tls-protocol must be one of " + String.join(", ", TlsClient.PROTOCOLS) + ", got " + this.tlsProtocol);
+		}
+		if ((this.tlsCert != null) != (this.tlsKey != null)) {
+			throw new ParameterException(commandSpec.commandLine(), "--tls-cert and --tls-key go together");
+		}
+		KeyManager[] identity = null;
+		if (this.tlsCert != null && this.tlsKey != null) {
+			try {
+				identity = TlsClient.identity(this.tlsCert, this.tlsKey);
+			}
+			catch (IllegalArgumentException ex) {
+				throw new ParameterException(commandSpec.commandLine(), "--tls-cert/--tls-key " + ex.getMessage());
+			}
+		}
+		if (this.tlsCa == null) {
+			return TlsClient.trustingAnyCertificate(this.tlsProtocol, identity);
+		}
+		try {
+			return TlsClient.trusting(this.tlsCa, this.tlsProtocol, identity);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new ParameterException(commandSpec.commandLine(), "--tls-ca " + ex.getMessage());
+		}
 	}
 
 	private static void atLeast(CommandSpec commandSpec, String option, int value, int minimum) {
@@ -195,6 +266,10 @@ public final class BenchCommand implements Callable<Integer> {
 	private static void warnAboutTheEnvironment(BenchSettings settings, PrintWriter err) {
 		if (!settings.target().isLoopback()) {
 			err.println("bench: warning: " + settings.target() + " is not a loopback address");
+		}
+		TlsClient tlsClient = settings.tls();
+		if (tlsClient != null && tlsClient.trustsAnyCertificate()) {
+			err.println("bench: WARNING: --tls-insecure trusts any server certificate; use it for benchmarks only");
 		}
 		if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
 				&& settings.connections() + 64 > unix.getMaxFileDescriptorCount()) {

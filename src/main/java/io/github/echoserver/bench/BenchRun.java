@@ -88,7 +88,7 @@ final class BenchRun {
 		for (int t = 0; t < threads; t++) {
 			List<LoadConnection> connections = new ArrayList<>();
 			for (int id = t; id < this.settings.connections(); id += threads) {
-				connections.add(new LoadConnection(id, payloads, this.settings.pipeline()));
+				connections.add(new LoadConnection(id, payloads, this.settings.pipeline(), this.settings.tls()));
 			}
 			loads.add(switch (this.settings.mode()) {
 				case ECHO -> new EchoLoad(this.settings, schedule, connections);

@@ -2,6 +2,8 @@ package io.github.echoserver.bench;
 
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The checked options of one run, as the loads and the report need them.
  * @param mode echo, connect, hold or trickle
@@ -19,10 +21,11 @@ import java.util.concurrent.TimeUnit;
  * @param intervalMillis trickle mode: milliseconds between two bytes on a connection
  * @param maxDurationSeconds the hard limit of the whole run
  * @param quiet print the summary line only
+ * @param tls with {@code --tls}: how connections speak TLS; null in clear text
  */
 record BenchSettings(BenchMode mode, Target target, int connections, int pipeline, int rate, int size,
 		int warmupSeconds, int durationSeconds, int threads, int timeoutSeconds, int rampSeconds, int intervalMillis,
-		int maxDurationSeconds, boolean quiet) {
+		int maxDurationSeconds, boolean quiet, @Nullable TlsClient tls) {
 
 	long timeoutNanos() {
 		return TimeUnit.SECONDS.toNanos(this.timeoutSeconds);

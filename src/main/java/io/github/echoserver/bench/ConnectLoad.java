@@ -147,7 +147,8 @@ final class ConnectLoad extends Load {
 		for (LoadConnection connection : this.connections) {
 			boolean busy = connection.state() == LoadConnection.State.CONNECTING || connection.isOpen();
 			if (busy && now - connection.connectStartedAt() > timeout) {
-				this.counters.timeout("connect cycle longer than " + this.settings.timeoutSeconds() + " s");
+				this.counters.timeout(connection.handshaking() ? noReplyWithin(connection)
+						: "connect cycle longer than " + this.settings.timeoutSeconds() + " s");
 				close(connection);
 				restartAfter(connection, now, 0);
 			}

@@ -178,6 +178,7 @@ abstract class Load implements Runnable, LoadConnection.ReplyListener {
 		try {
 			int written = connection.flush();
 			this.counters.bytesOut(written, measured(now));
+			noteHandshake(connection);
 		}
 		catch (IOException ex) {
 			lose(connection, "write: " + ex.getMessage(), now);
@@ -203,9 +204,16 @@ abstract class Load implements Runnable, LoadConnection.ReplyListener {
 				onConnectFailed(connection, "connect: no answer within " + this.settings.timeoutSeconds() + " s", now);
 			}
 			else if (connection.replyOverdue(now, timeout)) {
-				this.counters.timeout("no reply within " + this.settings.timeoutSeconds() + " s");
+				this.counters.timeout(noReplyWithin(connection));
 			}
 		}
+	}
+
+	/** Why an owed reply is late; with TLS, a handshake that never ends means a server without TLS. */
+	String noReplyWithin(LoadConnection connection) {
+		return connection.handshaking()
+				? "TLS handshake not done within " + this.settings.timeoutSeconds() + " s: does the server speak TLS?"
+				: "no reply within " + this.settings.timeoutSeconds() + " s";
 	}
 
 	/** At the end: connects still in flight never made it. */
@@ -289,24 +297,37 @@ abstract class Load implements Runnable, LoadConnection.ReplyListener {
 	}
 
 	private void read(LoadConnection connection) {
-		int count;
-		try {
-			count = connection.read(this.readBuffer);
+		boolean more = true;
+		while (more) {
+			int count;
+			try {
+				count = connection.read(this.readBuffer);
+			}
+			catch (IOException ex) {
+				lose(connection, "read: " + ex.getMessage(), System.nanoTime());
+				return;
+			}
+			long now = System.nanoTime();
+			if (count < 0) {
+				lose(connection, "closed by the server", now);
+				return;
+			}
+			noteHandshake(connection);
+			this.counters.bytesIn(count, measured(now));
+			received(connection, this.readBuffer.array(), count, now);
+			// The requests queued for these replies leave in one write, as loadgen does (with TLS:
+			// also those held back by the handshake that has just completed).
+			if (connection.isOpen() && connection.hasOutput()) {
+				flush(connection, now);
+			}
+			more = connection.isOpen() && connection.hasUnreadInput();
 		}
-		catch (IOException ex) {
-			lose(connection, "read: " + ex.getMessage(), System.nanoTime());
-			return;
-		}
-		long now = System.nanoTime();
-		if (count < 0) {
-			lose(connection, "closed by the server", now);
-			return;
-		}
-		this.counters.bytesIn(count, measured(now));
-		received(connection, this.readBuffer.array(), count, now);
-		// The requests queued for these replies leave in one write, as loadgen does.
-		if (connection.isOpen() && connection.hasOutput()) {
-			flush(connection, now);
+	}
+
+	private void noteHandshake(LoadConnection connection) {
+		String protocol = connection.takeFinishedHandshake();
+		if (protocol != null) {
+			this.counters.tlsHandshake(protocol);
 		}
 	}
 

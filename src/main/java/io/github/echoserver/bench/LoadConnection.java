@@ -73,6 +73,15 @@ final class LoadConnection {
 
 	private @Nullable SelectionKey key;
 
+	/** With {@code --tls}: makes a TLS session for each connect; null in clear text. */
+	private final @Nullable TlsClient tlsClient;
+
+	/**
+	 * The TLS session of the current socket, null in clear text: the one branch the clear-text
+	 * path pays, so that its reads and writes stay straight on the socket, without a copy.
+	 */
+	private @Nullable TlsSession tls;
+
 	private State state = State.IDLE;
 
 	/** When the last connect started (connect mode: when the cycle started). */
@@ -139,7 +148,12 @@ final class LoadConnection {
 	private boolean lastLineCut;
 
 	LoadConnection(int id, PayloadGenerator payloads, int pipeline) {
+		this(id, payloads, pipeline, null);
+	}
+
+	LoadConnection(int id, PayloadGenerator payloads, int pipeline, @Nullable TlsClient tlsClient) {
 		this.id = id;
+		this.tlsClient = tlsClient;
 		this.payloads = payloads;
 		int slots = Math.max(pipeline, 2);
 		this.out = ByteBuffer.allocate(slots * payloads.requestLength());
@@ -183,6 +197,8 @@ final class LoadConnection {
 		SocketChannel socket = SocketChannel.open();
 		this.channel = socket;
 		this.state = State.CONNECTING;
+		// The handshake starts once the socket is connected, with the first flush.
+		this.tls = (this.tlsClient != null) ? this.tlsClient.newSession() : null;
 		socket.configureBlocking(false);
 		socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
 		boolean connected = socket.connect(address);
@@ -257,23 +273,52 @@ final class LoadConnection {
 	 */
 	int flush() throws IOException {
 		this.out.flip();
-		int written = requireChannel().write(this.out);
+		int written = (this.tls == null) ? requireChannel().write(this.out) : this.tls.write(requireChannel(), this.out);
 		this.out.compact();
-		int wanted = SelectionKey.OP_READ | (hasOutput() ? SelectionKey.OP_WRITE : 0);
+		wantWrite((this.tls == null) ? hasOutput() : this.tls.hasNetOutput());
+		return written;
+	}
+
+	/** OP_WRITE only while bytes wait for the socket; with TLS, requests held back by the handshake do not. */
+	private void wantWrite(boolean write) throws IOException {
+		int wanted = SelectionKey.OP_READ | (write ? SelectionKey.OP_WRITE : 0);
 		SelectionKey selectionKey = requireKey();
 		if (selectionKey.interestOps() != wanted) {
 			selectionKey.interestOps(wanted);
 		}
-		return written;
 	}
 
 	/**
-	 * Read what the socket has.
+	 * Read what the socket has (with TLS: the plaintext of the records it has).
 	 * @return the bytes read, 0 if none, -1 at end of stream
 	 */
 	int read(ByteBuffer buffer) throws IOException {
-		buffer.clear();
-		return requireChannel().read(buffer);
+		if (this.tls == null) {
+			buffer.clear();
+			return requireChannel().read(buffer);
+		}
+		int count = this.tls.read(requireChannel(), buffer);
+		// Handshake messages the socket did not take at once wait for OP_WRITE.
+		wantWrite(this.tls.hasNetOutput());
+		return count;
+	}
+
+	/** TLS: records already read are waiting, the read buffer was full: read again without waiting. */
+	boolean hasUnreadInput() {
+		return this.tls != null && this.tls.hasUnreadInput();
+	}
+
+	/** TLS: the handshake has not completed yet; false in clear text. */
+	boolean handshaking() {
+		return this.state == State.OPEN && this.tls != null && this.tls.handshaking();
+	}
+
+	/**
+	 * TLS: the protocol of a handshake that has completed since the last call, once per
+	 * connect; null otherwise, and always in clear text.
+	 */
+	@Nullable String takeFinishedHandshake() {
+		return (this.tls != null && this.tls.takeHandshakeNews()) ? this.tls.protocol() : null;
 	}
 
 	/**
@@ -383,6 +428,11 @@ final class LoadConnection {
 		if (this.key != null) {
 			this.key.cancel();
 		}
+		if (this.tls != null && this.channel != null && this.state == State.OPEN) {
+			// close_notify, as a polite client sends it: part of the cost of a TLS connection.
+			this.tls.close(this.channel);
+		}
+		this.tls = null;
 		if (this.channel != null) {
 			try {
 				this.channel.close();

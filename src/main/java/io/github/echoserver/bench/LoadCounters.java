@@ -78,6 +78,11 @@ final class LoadCounters {
 
 	final Map<String, Long> closesByLine = new LinkedHashMap<>();
 
+	// With --tls: completed handshakes, and the protocol of the first.
+	volatile long tlsHandshakes;
+
+	volatile @Nullable String tlsProtocol;
+
 	void reply(long latencyNanos, boolean measured) {
 		this.replies++;
 		this.recentLatency.recordValue(latencyNanos);
@@ -122,6 +127,13 @@ final class LoadCounters {
 	void closedWith(String line, int max, String other) {
 		String key = (this.closesByLine.containsKey(line) || this.closesByLine.size() < max) ? line : other;
 		this.closesByLine.merge(key, 1L, Long::sum);
+	}
+
+	void tlsHandshake(String protocol) {
+		this.tlsHandshakes++;
+		if (this.tlsProtocol == null) {
+			this.tlsProtocol = protocol;
+		}
 	}
 
 	void timeout(String what) {

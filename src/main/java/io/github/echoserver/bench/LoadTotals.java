@@ -31,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  *     connection was verified); -1 in connect mode, or when the run ended first
  * @param hold the hold-mode counts added up
  * @param trickle the trickle-mode counts added up
+ * @param tlsHandshakes with {@code --tls}: handshakes completed in the whole run
+ * @param tlsProtocol with {@code --tls}: the protocol of the first handshake completed, null if none
  * @param firstError what went wrong first, if anything
  * @param firstMismatch the first reply that was wrong, and what was owed
  * @param cpuPercent CPU the bench process used in the window, in % of one core (-1: not known, or
@@ -40,7 +42,7 @@ import org.jspecify.annotations.Nullable;
 record LoadTotals(long connectOk, long connectFailed, long closedEarly, long connectionsWithReply, long replies,
 		long bytesIn, long bytesOut, long outstanding, long[] perConnection, Histogram latency, long errors,
 		long mismatches, long timeouts, long allConnectedNanos, HoldCounts hold, TrickleCounts trickle,
-		@Nullable String firstError,
+		long tlsHandshakes, @Nullable String tlsProtocol, @Nullable String firstError,
 		@Nullable String firstMismatch, double cpuPercent, boolean stoppedAtHardLimit) {
 
 	/**
@@ -84,7 +86,8 @@ record LoadTotals(long connectOk, long connectFailed, long closedEarly, long con
 		long answeredInitial = 0, heldOpen = 0, closedDuringHold = 0, answeredFinal = 0;
 		long trickledBytes = 0, openAtEnd = 0;
 		Map<String, Long> closesByLine = new LinkedHashMap<>();
-		long withReply = 0, outstanding = 0;
+		long withReply = 0, outstanding = 0, tlsHandshakes = 0;
+		String tlsProtocol = null;
 		String firstError = null;
 		String firstMismatch = null;
 		int connections = loads.stream().mapToInt((load) -> load.connections.size()).sum();
@@ -112,6 +115,10 @@ record LoadTotals(long connectOk, long connectFailed, long closedEarly, long con
 			trickledBytes += counters.trickledBytes;
 			openAtEnd += counters.openAtEnd;
 			counters.closesByLine.forEach((line, count) -> closesByLine.merge(line, count, Long::sum));
+			tlsHandshakes += counters.tlsHandshakes;
+			if (tlsProtocol == null) {
+				tlsProtocol = counters.tlsProtocol;
+			}
 			if (firstError == null) {
 				firstError = counters.firstError;
 			}
@@ -138,7 +145,8 @@ record LoadTotals(long connectOk, long connectFailed, long closedEarly, long con
 		return new LoadTotals(connectOk, connectFailed, closedEarly, withReply, replies, bytesIn, bytesOut, outstanding,
 				perConnection, latency, errors, mismatches, timeouts, (loads.isEmpty()) ? -1 : allConnectedNanos,
 				new HoldCounts(answeredInitial, heldOpen, closedDuringHold, answeredFinal),
-				new TrickleCounts(mostFrequentFirst(closesByLine), trickledBytes, openAtEnd), firstError, firstMismatch,
+				new TrickleCounts(mostFrequentFirst(closesByLine), trickledBytes, openAtEnd), tlsHandshakes, tlsProtocol,
+				firstError, firstMismatch,
 				cpuPercent, stoppedAtHardLimit);
 	}
 

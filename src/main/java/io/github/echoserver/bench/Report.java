@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the bench prints: a header and, once the run is over, a table and a last line of
@@ -55,9 +56,14 @@ final class Report {
 				"bench: mode=%s target=%s connections=%d threads=%d size=%d pipeline=%d warmup=%ds duration=%ds timeout=%ds%s%n",
 				s.mode().value(), s.target(), s.connections(), s.threads(), s.size(), s.pipeline(), s.warmupSeconds(),
 				s.durationSeconds(), s.timeoutSeconds(),
-				s.paced() ? " rate=" + s.rate() + "/s"
-						: (s.mode() == BenchMode.TRICKLE) ? " interval=" + s.intervalMillis() + "ms" : "");
+				(s.paced() ? " rate=" + s.rate() + "/s"
+						: (s.mode() == BenchMode.TRICKLE) ? " interval=" + s.intervalMillis() + "ms" : "")
+						+ describeTls(s.tls()));
 		this.out.flush();
+	}
+
+	private static String describeTls(@Nullable TlsClient tls) {
+		return (tls != null) ? " tls=" + tls.describe() : "";
 	}
 
 	/** One line on the last second: rates, the p99 of its replies, open connections, trouble so far. */
@@ -159,6 +165,10 @@ final class Report {
 		if (t.cpuPercent() >= 0) {
 			row("bench cpu", "%.0f %% of one core in the window", t.cpuPercent());
 		}
+		if (s.tls() != null) {
+			row("tls", "%d handshakes completed%s", t.tlsHandshakes(),
+					(t.tlsProtocol() != null) ? ", the first with " + t.tlsProtocol() : "");
+		}
 		row("errors", "%d (timeouts %d)", t.errors(), t.timeouts());
 		row("mismatches", "%d", t.mismatches());
 		if (t.firstError() != null) {
@@ -214,6 +224,11 @@ final class Report {
 				(t.allConnectedNanos() < 0) ? -1.0 : t.allConnectedNanos() / 1e6, t.cpuPercent()));
 		if (s.mode() == BenchMode.ECHO || s.mode() == BenchMode.CONNECT) {
 			line.append(" rate=").append(s.rate());
+		}
+		// tls=none: TLS asked for and no handshake completed, so scripts can tell a server without TLS.
+		line.append(" tls=").append((s.tls() == null) ? "off" : (t.tlsProtocol() != null) ? t.tlsProtocol() : "none");
+		if (s.tls() != null) {
+			line.append(" tls_handshakes=").append(t.tlsHandshakes());
 		}
 		return line.toString();
 	}

@@ -170,7 +170,7 @@ class PacerTests {
 
 	private static BenchSettings settings(int connections, int rate) {
 		Target target = new Target("127.0.0.1:7007", new InetSocketAddress(InetAddress.getLoopbackAddress(), 7007));
-		return new BenchSettings(BenchMode.ECHO, target, connections, 1, rate, 16, 0, 1, 1, 5, 60, 1000, 31, false);
+		return new BenchSettings(BenchMode.ECHO, target, connections, 1, rate, 16, 0, 1, 1, 5, 60, 1000, 31, false, null);
 	}
 
 }
