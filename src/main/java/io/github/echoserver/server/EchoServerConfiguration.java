@@ -130,12 +130,19 @@ class EchoServerConfiguration {
 		return outbound(factory);
 	}
 
-	/** The same flow as {@link #echoFlow} for the TLS listener's connections. */
+	/**
+	 * The same flow as {@link #echoFlow} for the TLS listener's connections, with a handler of its
+	 * own: a reply-producing handler belongs to one flow (Spring Integration refuses a second
+	 * reference), and the handler holds no state, so two cost nothing.
+	 */
 	@Bean
 	@ConditionalOnProperty("echo.ssl.port")
 	IntegrationFlow echoTlsFlow(@Qualifier("echoTlsInbound") TcpReceivingChannelAdapter echoTlsInbound,
-			EchoHandler echoHandler, @Qualifier("echoTlsOutbound") TcpSendingMessageHandler echoTlsOutbound) {
-		return IntegrationFlow.from(echoTlsInbound).handle(echoHandler).handle(echoTlsOutbound).get();
+			EchoProperties properties, @Qualifier("echoTlsOutbound") TcpSendingMessageHandler echoTlsOutbound) {
+		return IntegrationFlow.from(echoTlsInbound)
+			.handle(new EchoHandler(properties.framing(), properties.prefixBytes()))
+			.handle(echoTlsOutbound)
+			.get();
 	}
 
 	private static AbstractServerConnectionFactory listener(int port, @Nullable ServerTls tls,
