@@ -46,6 +46,10 @@ public enum EchoMeter {
 
 	/** Host-wide (every listener), since boot, overflows included; where the platform counts it (Linux). */
 	LISTEN_DROPS("echo.listen.drops", false, "Connections the kernel dropped at a listener, every listener of the host",
+			null),
+
+	/** Tagged {@code reason} ({@code no-credentials}, {@code bad-credentials}); admin API requests refused with 401. */
+	ADMIN_AUTH_FAILURES("echo.admin.auth.failures", false, "Admin API requests refused for missing or wrong credentials",
 			null);
 
 	private final String name;
