@@ -1,11 +1,20 @@
 package io.github.echoserver.admin.security;
 
+import java.io.InputStream;
+import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -28,6 +37,7 @@ import io.github.echoserver.testing.SupervisorProcess;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.core.io.ClassPathResource;
 
 import static io.github.echoserver.testing.AdminApi.basic;
 import static io.github.echoserver.testing.Bytes.text;
@@ -224,6 +234,43 @@ class AdminApiProtectionTests {
 			return (entry != null) ? entry.at("/id").asString() : null;
 		}
 
+	}
+
+	@Test
+	void theAdminPortServesTlsFromAnSslBundle() throws Exception {
+		try (RunningServer server = RunningServer.start("server.ssl.bundle=admin",
+				"spring.ssl.bundle.pem.admin.keystore.certificate=classpath:tls/server.pem",
+				"spring.ssl.bundle.pem.admin.keystore.private-key=classpath:tls/server.key", WITH_CREDENTIALS[0],
+				WITH_CREDENTIALS[1])) {
+			HttpClient https = HttpClient.newBuilder()
+				.sslContext(trusting("tls/ca.pem"))
+				.connectTimeout(Duration.ofSeconds(5))
+				.build();
+			URI echo = URI.create("https://127.0.0.1:" + server.httpPort() + "/actuator/echo");
+			HttpResponse<String> response = https.send(HttpRequest.newBuilder(echo)
+				.header(basic(USER, PASSWORD)[0], basic(USER, PASSWORD)[1])
+				.timeout(SETTLE)
+				.build(), HttpResponse.BodyHandlers.ofString());
+			assertThat(response.statusCode()).isEqualTo(200);
+			assertThat(response.sslSession()).hasValueSatisfying((session) -> assertThat(session.getProtocol())
+				.startsWith("TLSv1."));
+			assertThat(https.send(HttpRequest.newBuilder(echo).timeout(SETTLE).build(),
+					HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+		}
+	}
+
+	/** A TLS context that trusts the certificates signed by the CA in {@code resource}. */
+	private static SSLContext trusting(String resource) throws Exception {
+		KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+		trusted.load(null, null);
+		try (InputStream pem = new ClassPathResource(resource).getInputStream()) {
+			trusted.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+		}
+		TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+		trust.init(trusted);
+		SSLContext context = SSLContext.getInstance("TLS");
+		context.init(null, trust.getTrustManagers(), null);
+		return context;
 	}
 
 	/** The supervisor of two workers serves the admin API under the same rule; its workers have none. */
