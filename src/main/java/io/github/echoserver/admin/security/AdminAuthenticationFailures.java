@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.admin.EchoMeter;
 
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.authentication.www.BasicAuthenticationConverter;
@@ -84,7 +85,7 @@ class AdminAuthenticationFailures implements AuthenticationEntryPoint, MeterBind
 	 */
 	private @Nullable String userName(HttpServletRequest request) {
 		try {
-			var token = this.credentials.convert(request);
+			UsernamePasswordAuthenticationToken token = this.credentials.convert(request);
 			return (token != null) ? token.getName() : null;
 		}
 		catch (AuthenticationException ex) {

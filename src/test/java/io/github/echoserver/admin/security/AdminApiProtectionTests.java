@@ -147,9 +147,9 @@ class AdminApiProtectionTests {
 				assertThat(this.server.send("GET", path, basic("someone-else", PASSWORD)).statusCode())
 					.as("GET %s as an unknown user", path)
 					.isEqualTo(401);
-				assertThat(this.server.send("GET", path, basic(USER, PASSWORD)).statusCode())
-					.as("GET %s with the credentials", path)
-					.isEqualTo(200);
+				HttpResponse<String> allowed = this.server.send("GET", path, basic(USER, PASSWORD));
+				assertThat(allowed.statusCode()).as("GET %s with the credentials", path).isEqualTo(200);
+				assertThat(allowed.headers().firstValue("Set-Cookie")).as("GET %s opens no session", path).isEmpty();
 			}
 		}
 
