@@ -59,7 +59,11 @@ public enum EchoMeter {
 	LISTENER_ACCEPTED("echo.listener.accepted", false, "Connections taken on by listener", null),
 
 	/** With {@code echo.ssl.bundle}: tagged {@code result=ok|failed|timeout}. */
-	TLS_HANDSHAKES("echo.tls.handshakes", false, "TLS handshakes, by how they ended", null);
+	TLS_HANDSHAKES("echo.tls.handshakes", false, "TLS handshakes, by how they ended", null),
+
+	/** Tagged {@code reason} ({@code no-credentials}, {@code bad-credentials}); admin API requests refused with 401. */
+	ADMIN_AUTH_FAILURES("echo.admin.auth.failures", false, "Admin API requests refused for missing or wrong credentials",
+			null);
 
 	private final String name;
 

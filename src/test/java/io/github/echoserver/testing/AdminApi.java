@@ -2,10 +2,13 @@ package io.github.echoserver.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,6 +39,19 @@ public final class AdminApi {
 	/** {@code GET /actuator/echo/connections}, which must answer 200: one entry per open connection. */
 	public static JsonNode connections(RunningServer server) {
 		return json(server.get("/actuator/echo/connections"));
+	}
+
+	/** The header of HTTP Basic credentials, as name and value for {@code send(..., headers)}. */
+	public static String[] basic(String user, String password) {
+		String credentials = user + ":" + password;
+		return new String[] { "Authorization",
+				"Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)) };
+	}
+
+	/** A request without a body: {@code method} on {@code uri} with {@code headers} (name and value pairs). */
+	static HttpRequest.Builder request(URI uri, String method, String... headers) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody());
+		return (headers.length > 0) ? request.headers(headers) : request;
 	}
 
 	/**

@@ -109,6 +109,11 @@ final class ChildApplication {
 		return AdminApi.send(HttpRequest.newBuilder(uri(path)).DELETE(), HTTP_TIMEOUT);
 	}
 
+	/** Any request on the admin API, {@code headers} as name and value pairs, whatever its status. */
+	HttpResponse<String> send(String method, String path, String... headers) {
+		return AdminApi.send(AdminApi.request(uri(path), method, headers), HTTP_TIMEOUT);
+	}
+
 	private URI uri(String path) {
 		assertThat(httpPort()).as("the admin port is known: await listening first").isPositive();
 		return URI.create("http://127.0.0.1:" + httpPort() + path);

@@ -146,6 +146,16 @@ public final class RunningServer implements AutoCloseable {
 		return AdminApi.send(HttpRequest.newBuilder(uri(path)).DELETE(), HTTP_TIMEOUT);
 	}
 
+	/**
+	 * Any request on the admin API, whatever its status.
+	 * @param method e.g. {@code DELETE}
+	 * @param path e.g. {@code /actuator/echo}
+	 * @param headers name and value pairs, e.g. {@link AdminApi#basic(String, String)}
+	 */
+	public HttpResponse<String> send(String method, String path, String... headers) {
+		return AdminApi.send(AdminApi.request(uri(path), method, headers), HTTP_TIMEOUT);
+	}
+
 	private URI uri(String path) {
 		return URI.create("http://127.0.0.1:" + httpPort() + path);
 	}

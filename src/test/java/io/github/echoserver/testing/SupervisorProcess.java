@@ -207,6 +207,14 @@ public final class SupervisorProcess implements AutoCloseable {
 		return this.child.delete(path);
 	}
 
+	/**
+	 * Any request on the admin API, whatever its status.
+	 * @param headers name and value pairs, e.g. {@link AdminApi#basic(String, String)}
+	 */
+	public HttpResponse<String> send(String method, String path, String... headers) {
+		return this.child.send(method, path, headers);
+	}
+
 	/** {@code GET /actuator/echo}, which must answer 200. */
 	public JsonNode echo() {
 		return AdminApi.json(get("/actuator/echo"));
