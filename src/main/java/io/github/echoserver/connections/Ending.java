@@ -62,7 +62,18 @@ public enum Ending {
 
 	/** Blocking pooled model: every worker busy and the waiting queue full. */
 	POOL_FULL(ServerMessages.POOL_FULL, LogLevel.DEBUG, "refused: all workers busy", false,
-			(registry, connection) -> registry.refuse(connection.getId(), RejectionReason.POOL_FULL));
+			(registry, connection) -> registry.refuse(connection.getId(), RejectionReason.POOL_FULL)),
+
+	/**
+	 * The client's address is refused by {@code echo.access.*}: closed before any byte is read or
+	 * written, without a line (a client that may not connect learns nothing of the server);
+	 * counted and logged, rate limited, by the admission.
+	 */
+	DENIED(null, LogLevel.DEBUG, "refused: address not allowed (echo.access)", false, null),
+
+	/** {@code echo.max-connections-per-client} were open from the client's address; counted by the admission. */
+	PER_CLIENT_LIMIT(ServerMessages.TOO_MANY_CONNECTIONS_FROM_ADDRESS, LogLevel.DEBUG,
+			"refused: too many connections from this address", false, null);
 
 	private final byte @Nullable [] serverLine;
 

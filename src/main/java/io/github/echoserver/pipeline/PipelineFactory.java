@@ -5,20 +5,36 @@ import io.github.echoserver.protocol.Framing;
 
 /**
  * Builds the {@link ConnectionPipeline} of each new connection from the settings every
- * connection shares ({@code echo.framing}, {@code echo.max-line-length}) and the registry.
+ * connection shares ({@code echo.framing}, {@code echo.max-line-length}), the {@link Admission}
+ * and the registry.
  */
 public final class PipelineFactory {
 
-	private final ConnectionRegistry registry;
+	private final Admission admission;
 
 	private final Framing framing;
 
 	private final int maxLineLength;
 
-	public PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength) {
-		this.registry = registry;
+	/**
+	 * @param admission who is served: the access list and the connection limits
+	 * @param framing {@code echo.framing}
+	 * @param maxLineLength {@code echo.max-line-length}
+	 */
+	public PipelineFactory(Admission admission, Framing framing, int maxLineLength) {
+		this.admission = admission;
 		this.framing = framing;
 		this.maxLineLength = maxLineLength;
+	}
+
+	/**
+	 * Pipelines admitted by {@code echo.max-connections} only, into {@code registry}.
+	 * @param registry the live connections
+	 * @param framing {@code echo.framing}
+	 * @param maxLineLength {@code echo.max-line-length}
+	 */
+	public PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength) {
+		this(Admission.unrestricted(registry), framing, maxLineLength);
 	}
 
 	/**
@@ -31,7 +47,7 @@ public final class PipelineFactory {
 	public ConnectionPipeline create(String connectionId, String peer, ReplySink sink) {
 		// Telnet's interrupt only means something to line framing; raw framing passes every byte.
 		return new ConnectionPipeline(connectionId, peer, Preamble.NONE, this.framing.newDecoder(this.maxLineLength),
-				this.framing == Framing.LINE, this.maxLineLength, this.registry, sink);
+				this.framing == Framing.LINE, this.maxLineLength, this.admission, sink);
 	}
 
 }

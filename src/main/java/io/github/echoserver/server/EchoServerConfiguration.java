@@ -8,7 +8,10 @@ import io.github.echoserver.config.ProcessRole;
 import io.github.echoserver.config.WorkerIdentity;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionTimeoutReaper;
+import io.github.echoserver.pipeline.AccessList;
+import io.github.echoserver.pipeline.Admission;
 import io.github.echoserver.pipeline.PipelineFactory;
+import io.github.echoserver.pipeline.RefusalLog;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -36,7 +39,7 @@ class EchoServerConfiguration {
 
 	@Bean
 	ConnectionRegistry connectionRegistry(EchoProperties properties) {
-		return new ConnectionRegistry(properties.maxConnections());
+		return new ConnectionRegistry(properties.maxConnections(), properties.maxConnectionsPerClient());
 	}
 
 	@Bean
@@ -55,9 +58,20 @@ class EchoServerConfiguration {
 		return ConnectionModel.of(properties);
 	}
 
+	/** Its timer runs only where an access list or a per-client limit can refuse someone. */
 	@Bean
-	PipelineFactory pipelineFactory(ConnectionRegistry registry, EchoProperties properties) {
-		return new PipelineFactory(registry, properties.framing(), properties.maxLineLength());
+	RefusalLog refusalLog(EchoProperties properties) {
+		return new RefusalLog(!properties.access().isOpen() || properties.maxConnectionsPerClient() > 0);
+	}
+
+	@Bean
+	Admission admission(EchoProperties properties, ConnectionRegistry registry, RefusalLog refusalLog) {
+		return new Admission(AccessList.of(properties.access()), registry, refusalLog);
+	}
+
+	@Bean
+	PipelineFactory pipelineFactory(Admission admission, EchoProperties properties) {
+		return new PipelineFactory(admission, properties.framing(), properties.maxLineLength());
 	}
 
 	/** Open, but for the standby worker of the multi-process model, which binds only when told to. */
