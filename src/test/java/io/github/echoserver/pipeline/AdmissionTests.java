@@ -4,6 +4,12 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -109,6 +115,45 @@ class AdmissionTests {
 		}
 		assertThat(registry.clientAddresses()).isZero();
 		assertThat(this.lines).isEmpty();
+	}
+
+	/**
+	 * Two accepting threads (two listeners) take places of one address at once, 50,000 each
+	 * against a limit of 50,000: exactly the limit is taken (a count read and then written
+	 * would lose updates and let more in), and giving them all back removes the address.
+	 */
+	@Test
+	void twoAcceptingThreadsNeverTakeMoreThanTheLimit() throws Exception {
+		int limit = 50_000;
+		ConnectionRegistry registry = new ConnectionRegistry(10, limit);
+		CyclicBarrier start = new CyclicBarrier(2);
+		Callable<Integer> acceptor = () -> {
+			start.await(10, TimeUnit.SECONDS);
+			int taken = 0;
+			for (int i = 0; i < limit; i++) {
+				if (registry.admitClient("10.0.0.1")) {
+					taken++;
+				}
+			}
+			return taken;
+		};
+		ExecutorService threads = Executors.newFixedThreadPool(2);
+		int taken = 0;
+		try {
+			List<Future<Integer>> done = List.of(threads.submit(acceptor), threads.submit(acceptor));
+			for (Future<Integer> thread : done) {
+				taken += thread.get(30, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			threads.shutdownNow();
+		}
+		assertThat(taken).isEqualTo(limit);
+		assertThat(registry.openFrom("10.0.0.1")).isEqualTo(limit);
+		for (int i = 0; i < limit; i++) {
+			registry.releaseClient("10.0.0.1");
+		}
+		assertThat(registry.clientAddresses()).isZero();
 	}
 
 	private Ending admit(Admission admission, String address) throws UnknownHostException {
