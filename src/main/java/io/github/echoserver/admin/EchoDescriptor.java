@@ -117,7 +117,7 @@ public record EchoDescriptor(String mode, String io, String framing, int linesPe
 	 * @param waiting open connections no worker has started to read
 	 * @param accepted connections taken on since start ({@code active + closed})
 	 * @param closed connections closed since start
-	 * @param rejected connections refused with {@code server busy#} since start
+	 * @param rejected connections refused since start: with {@code server busy#}, or denied by {@code echo.access}
 	 * @param limit {@code echo.max-connections}
 	 */
 	public record Connections(int active, int waiting, long accepted, long closed, long rejected, int limit) {

@@ -26,7 +26,7 @@ public enum EchoMeter {
 	CONNECTIONS_CLOSED("echo.connections.closed", false, "Connections closed", null),
 
 	/** Tagged {@code reason}. */
-	CONNECTIONS_REJECTED("echo.connections.rejected", false, "Connections refused with server busy#", null),
+	CONNECTIONS_REJECTED("echo.connections.rejected", false, "Connections refused: with server busy#, or unanswered for a denied address", null),
 
 	LINES("echo.lines", false, "Lines echoed", null),
 

@@ -213,12 +213,50 @@ public record EchoProperties(
 	}
 
 	/**
-	 * Which client addresses may connect, decided before any byte is read or written.
+	 * Which client addresses may connect, decided before any byte is read or written. Each entry
+	 * is read as an {@link AddressRange} (literals only, no name is looked up); one that is not
+	 * stops startup naming its key and index.
 	 *
 	 * @param allow IPv4/IPv6 addresses and CIDR ranges allowed to connect; empty allows everyone
 	 * @param deny addresses and ranges refused even when allowed (deny wins)
 	 */
 	public record Access(@DefaultValue List<String> allow, @DefaultValue List<String> deny) {
+
+		public Access {
+			allow = List.copyOf(allow);
+			deny = List.copyOf(deny);
+			ranges("echo.access.allow", allow);
+			ranges("echo.access.deny", deny);
+		}
+
+		/** {@link #allow()} as ranges, in the order written. */
+		public List<AddressRange> allowRanges() {
+			return ranges("echo.access.allow", this.allow);
+		}
+
+		/** {@link #deny()} as ranges, in the order written. */
+		public List<AddressRange> denyRanges() {
+			return ranges("echo.access.deny", this.deny);
+		}
+
+		/** Whether neither list has an entry: every address may connect. */
+		public boolean isOpen() {
+			return this.allow.isEmpty() && this.deny.isEmpty();
+		}
+
+		private static List<AddressRange> ranges(String property, List<String> entries) {
+			List<AddressRange> ranges = new java.util.ArrayList<>(entries.size());
+			for (int i = 0; i < entries.size(); i++) {
+				try {
+					ranges.add(AddressRange.parse(entries.get(i)));
+				}
+				catch (IllegalArgumentException ex) {
+					throw new InvalidEchoPropertyException(property + "[" + i + "]", entries.get(i),
+							AddressRange.EXPECTED);
+				}
+			}
+			return List.copyOf(ranges);
+		}
 
 	}
 

@@ -23,6 +23,12 @@ import org.springframework.integration.ip.tcp.serializer.SoftEndOfStreamExceptio
  * The server admits each accepted connection here (which enforces {@code echo.max-connections})
  * and Spring Integration's connection events move it on: the open event means a worker has
  * started reading it, the close event removes it. Invariant: {@code accepted = active + closed}.
+ * <p>
+ * With {@code echo.max-connections-per-client} it also counts the open connections of each
+ * client address: {@link #admitClient} takes one of the address's places before {@link #admit},
+ * and the place is given back when the connection leaves (closed, or refused after all). An
+ * address has an entry only while it has a connection open, so the counts take no more memory
+ * than the connections themselves.
  */
 public class ConnectionRegistry {
 
@@ -30,7 +36,14 @@ public class ConnectionRegistry {
 
 	private final int limit;
 
+	private final int perClientLimit;
+
 	private final Map<String, TrackedConnection> connections = new ConcurrentHashMap<>();
+
+	private final Object admissionLock = new Object();
+
+	/** Open connections per client address; only with a per-client limit. */
+	private final Map<String, Integer> perClient = new ConcurrentHashMap<>();
 
 	private final AtomicInteger waiting = new AtomicInteger();
 
@@ -63,8 +76,21 @@ public class ConnectionRegistry {
 
 	private final LongAdder bytesSent = new LongAdder();
 
+	/**
+	 * A registry without a per-client limit.
+	 * @param limit {@code echo.max-connections}
+	 */
 	public ConnectionRegistry(int limit) {
+		this(limit, 0);
+	}
+
+	/**
+	 * @param limit {@code echo.max-connections}
+	 * @param perClientLimit {@code echo.max-connections-per-client}, 0 for none
+	 */
+	public ConnectionRegistry(int limit, int perClientLimit) {
 		this.limit = limit;
+		this.perClientLimit = perClientLimit;
 		for (RejectionReason reason : RejectionReason.values()) {
 			this.rejected.put(reason, new LongAdder());
 		}
@@ -80,8 +106,57 @@ public class ConnectionRegistry {
 	}
 
 	/**
+	 * Take one of the places of {@code clientAddress} under {@code echo.max-connections-per-client}
+	 * for a new connection, unless they are all taken (then the caller refuses it). Atomic per
+	 * address, so that two accepting threads (two listeners) cannot both take the last place. The
+	 * connection gives the place back when it leaves the registry; one that {@link #admit} then
+	 * refuses never enters it and gives it back with {@link #releaseClient}.
+	 * @param clientAddress the address the connection comes from, as {@link #admit} gets it
+	 * @return whether a place was free (always, without a per-client limit)
+	 */
+	public boolean admitClient(String clientAddress) {
+		if (this.perClientLimit <= 0) {
+			return true;
+		}
+		boolean[] taken = new boolean[1];
+		this.perClient.compute(clientAddress, (address, open) -> {
+			int count = (open != null) ? open : 0;
+			if (count >= this.perClientLimit) {
+				return open;
+			}
+			taken[0] = true;
+			return count + 1;
+		});
+		return taken[0];
+	}
+
+	/**
+	 * Give back a place taken by {@link #admitClient}; the address's entry goes with its last one.
+	 * @param clientAddress the address the place was taken for
+	 */
+	public void releaseClient(String clientAddress) {
+		if (this.perClientLimit > 0) {
+			this.perClient.computeIfPresent(clientAddress, (address, open) -> (open > 1) ? open - 1 : null);
+		}
+	}
+
+	/**
+	 * Open connections from {@code clientAddress} as counted for the per-client limit (0 without one).
+	 * @param clientAddress the address
+	 * @return how many
+	 */
+	public int openFrom(String clientAddress) {
+		return this.perClient.getOrDefault(clientAddress, 0);
+	}
+
+	/** Addresses with a connection open, as counted for the per-client limit (none without one). */
+	public int clientAddresses() {
+		return this.perClient.size();
+	}
+
+	/**
 	 * Take on a newly accepted connection, unless {@code echo.max-connections} are open already.
-	 * Called by the one accepting thread, so the check and the insert cannot race each other.
+	 * Called by the accepting threads (one per listener); the check and the insert are one step.
 	 * @param id the Spring Integration connection id
 	 * @param remoteAddress the client's IP address
 	 * @param remotePort the client's port
@@ -91,15 +166,20 @@ public class ConnectionRegistry {
 	 */
 	public @Nullable TrackedConnection admit(String id, String remoteAddress, int remotePort, ConnectionState state,
 			ConnectionHandle handle) {
-		if (this.connections.size() >= this.limit) {
-			reject(RejectionReason.TOO_MANY_CONNECTIONS);
-			return null;
-		}
 		TrackedConnection connection = new TrackedConnection(id, remoteAddress, remotePort, state, handle, this);
-		if (state == ConnectionState.WAITING) {
-			this.waiting.incrementAndGet();
+		// Two listeners (clear text and TLS) accept on two threads: the check and the insert go
+		// together, so that the limit holds exactly. Uncontended with one listener; closes, which
+		// only make room, take no lock.
+		synchronized (this.admissionLock) {
+			if (this.connections.size() >= this.limit) {
+				reject(RejectionReason.TOO_MANY_CONNECTIONS);
+				return null;
+			}
+			if (state == ConnectionState.WAITING) {
+				this.waiting.incrementAndGet();
+			}
+			this.connections.put(id, connection);
 		}
-		this.connections.put(id, connection);
 		this.accepted.increment();
 		return connection;
 	}
@@ -116,12 +196,13 @@ public class ConnectionRegistry {
 			if (connection.getState() == ConnectionState.WAITING) {
 				this.waiting.decrementAndGet();
 			}
+			releaseClient(connection.getRemoteAddress());
 			this.accepted.decrement();
 		}
 		reject(reason);
 	}
 
-	/** A connection was refused with {@code server busy#}. */
+	/** A connection was refused (with {@code server busy#}, or unanswered when its address is denied). */
 	public void reject(RejectionReason reason) {
 		this.rejected.get(reason).increment();
 	}
@@ -142,6 +223,7 @@ public class ConnectionRegistry {
 			if (connection.getState() == ConnectionState.WAITING) {
 				this.waiting.decrementAndGet();
 			}
+			releaseClient(connection.getRemoteAddress());
 			this.closed.increment();
 			// A socket closed under its pipeline without an ending (the factory's own stop) was
 			// lost to it.
@@ -286,6 +368,11 @@ public class ConnectionRegistry {
 	/** {@code echo.max-connections}. */
 	public int limit() {
 		return this.limit;
+	}
+
+	/** {@code echo.max-connections-per-client}, 0 for none. */
+	public int perClientLimit() {
+		return this.perClientLimit;
 	}
 
 	public long linesTooLong() {

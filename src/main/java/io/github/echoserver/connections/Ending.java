@@ -83,7 +83,18 @@ public enum Ending {
 	 * short-lived model): closed without a word, as a request-response client reads its reply
 	 * and then the end of the stream; lines read after it are dropped.
 	 */
-	LINES_DONE(null, LogLevel.DEBUG, "served its lines", true, null);
+	LINES_DONE(null, LogLevel.DEBUG, "served its lines", true, null),
+
+	/**
+	 * The client's address is refused by {@code echo.access.*}: closed before any byte is read or
+	 * written, without a line (a client that may not connect learns nothing of the server);
+	 * counted and logged, rate limited, by the admission.
+	 */
+	DENIED(null, LogLevel.DEBUG, "refused: address not allowed (echo.access)", false, null),
+
+	/** {@code echo.max-connections-per-client} were open from the client's address; counted by the admission. */
+	PER_CLIENT_LIMIT(ServerMessages.TOO_MANY_CONNECTIONS_FROM_ADDRESS, LogLevel.DEBUG,
+			"refused: too many connections from this address", false, null);
 
 	private final byte @Nullable [] serverLine;
 

@@ -1,8 +1,8 @@
 package io.github.echoserver.connections;
 
 /**
- * Why a connection was refused with {@code server busy#}; the {@code reason} tag of
- * {@code echo.connections.rejected}.
+ * Why a connection was refused (with {@code server busy#}, or unanswered when its address is
+ * denied); the {@code reason} tag of {@code echo.connections.rejected}.
  */
 public enum RejectionReason {
 
@@ -10,7 +10,13 @@ public enum RejectionReason {
 	TOO_MANY_CONNECTIONS("too-many-connections"),
 
 	/** Every worker was busy and the waiting queue was full ({@code pooled} with blocking I/O). */
-	POOL_FULL("pool-full");
+	POOL_FULL("pool-full"),
+
+	/** The client's address is in {@code echo.access.deny}, or not in a non-empty {@code echo.access.allow}. */
+	DENIED("denied"),
+
+	/** {@code echo.max-connections-per-client} connections from the client's address were already open. */
+	PER_CLIENT("per-client");
 
 	private final String tag;
 

@@ -1,6 +1,7 @@
 package io.github.echoserver.pipeline;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -28,7 +29,8 @@ import org.springframework.messaging.support.GenericMessage;
  * One connection, everything but the socket (docs/architecture.md, How a line travels). Read it
  * top to bottom:
  * <ol>
- * <li>{@link #admit} takes the connection on, or refuses it ({@code echo.max-connections});</li>
+ * <li>{@link #admit} takes the connection on, or refuses it (the {@link Admission}: the access
+ * list, {@code echo.max-connections-per-client}, {@code echo.max-connections});</li>
  * <li>{@link #received} runs the bytes of one read through the {@link Preamble} and the
  * {@link FrameDecoder}, and hands each frame, as a message, to Spring Integration's
  * {@link TcpListener} (the inbound channel adapter, then the echo handler, then the outbound
@@ -59,6 +61,8 @@ public final class ConnectionPipeline {
 
 	private final int maxLineLength;
 
+	private final Admission admission;
+
 	private final ConnectionRegistry registry;
 
 	private final ReplySink sink;
@@ -88,15 +92,16 @@ public final class ConnectionPipeline {
 	private boolean reading;
 
 	ConnectionPipeline(String connectionId, String peer, Preamble preamble, FrameDecoder decoder,
-			boolean telnetAware, int maxLineLength, int linesPerConnection, ConnectionRegistry registry,
-			ReplySink sink, Listener listenerKind) {
+			boolean telnetAware, int maxLineLength, int linesPerConnection, Admission admission, ReplySink sink,
+			Listener listenerKind) {
 		this.connectionId = connectionId;
 		this.peer = peer;
 		this.preamble = preamble;
 		this.decoder = decoder;
 		this.telnetAware = telnetAware;
 		this.maxLineLength = maxLineLength;
-		this.registry = registry;
+		this.admission = admission;
+		this.registry = admission.registry();
 		this.sink = sink;
 		this.listenerKind = listenerKind;
 		this.linesLimited = linesPerConnection > 0;
@@ -113,23 +118,25 @@ public final class ConnectionPipeline {
 	}
 
 	/**
-	 * Admission: take the connection on unless {@code echo.max-connections} are open. Called by
-	 * the one accepting thread, so that the check and the count cannot race. A refused
-	 * connection (already counted) is ended by its transport, on its own thread, with
-	 * {@link Ending#TOO_MANY_CONNECTIONS}.
-	 * @param remoteAddress the client's address
+	 * Admission: take the connection on, or refuse it, as the {@link Admission} decides on the
+	 * client's address. Called by the accepting thread, before any byte is read or written (and
+	 * before a TLS handshake). A refused connection (already counted and logged) is ended by its
+	 * transport with the ending returned: {@link Ending#DENIED} closes it without a word.
+	 * @param remoteAddress the client's address: the socket's peer, or what a preamble named
 	 * @param remotePort the client's port
 	 * @param state waiting for a worker, or served from the start
 	 * @param handle how the registry, the timeouts and the drain reach this connection
-	 * @return whether it was admitted
+	 * @return {@code null} when admitted, otherwise the ending to end it with
 	 */
-	public boolean admit(String remoteAddress, int remotePort, ConnectionState state, ConnectionHandle handle) {
-		TrackedConnection admitted = this.registry.admit(this.connectionId, remoteAddress, remotePort, state, handle);
+	public @Nullable Ending admit(InetAddress remoteAddress, int remotePort, ConnectionState state,
+			ConnectionHandle handle) {
+		Admission.Decision decision = this.admission.admit(this.connectionId, remoteAddress, remotePort, state, handle);
+		TrackedConnection admitted = decision.admitted();
 		this.tracked = admitted;
 		if (admitted != null) {
 			this.registry.acceptedOn(admitted, this.listenerKind);
 		}
-		return admitted != null;
+		return decision.refusal();
 	}
 
 	/**

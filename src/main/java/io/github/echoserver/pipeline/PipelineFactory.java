@@ -7,11 +7,11 @@ import io.github.echoserver.protocol.Framing;
 /**
  * Builds the {@link ConnectionPipeline} of each new connection from the settings every
  * connection shares ({@code echo.framing}, {@code echo.max-line-length},
- * {@code echo.lines-per-connection}) and the registry.
+ * {@code echo.lines-per-connection}), the {@link Admission} and the registry.
  */
 public final class PipelineFactory {
 
-	private final ConnectionRegistry registry;
+	private final Admission admission;
 
 	private final Framing framing;
 
@@ -21,13 +21,19 @@ public final class PipelineFactory {
 
 	private final Listener listener;
 
-	public PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength, int linesPerConnection) {
-		this(registry, framing, maxLineLength, linesPerConnection, Listener.PLAIN);
+	/**
+	 * @param admission who is served: the access list and the connection limits
+	 * @param framing {@code echo.framing}
+	 * @param maxLineLength {@code echo.max-line-length}
+	 * @param linesPerConnection {@code echo.lines-per-connection}, 0 for no limit
+	 */
+	public PipelineFactory(Admission admission, Framing framing, int maxLineLength, int linesPerConnection) {
+		this(admission, framing, maxLineLength, linesPerConnection, Listener.PLAIN);
 	}
 
-	private PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength, int linesPerConnection,
+	private PipelineFactory(Admission admission, Framing framing, int maxLineLength, int linesPerConnection,
 			Listener listener) {
-		this.registry = registry;
+		this.admission = admission;
 		this.framing = framing;
 		this.maxLineLength = maxLineLength;
 		this.linesPerConnection = linesPerConnection;
@@ -40,8 +46,19 @@ public final class PipelineFactory {
 	 * @return a factory for that listener
 	 */
 	public PipelineFactory forListener(Listener listener) {
-		return new PipelineFactory(this.registry, this.framing, this.maxLineLength, this.linesPerConnection,
+		return new PipelineFactory(this.admission, this.framing, this.maxLineLength, this.linesPerConnection,
 				listener);
+	}
+
+	/**
+	 * Pipelines admitted by {@code echo.max-connections} only, into {@code registry}.
+	 * @param registry the live connections
+	 * @param framing {@code echo.framing}
+	 * @param maxLineLength {@code echo.max-line-length}
+	 * @param linesPerConnection {@code echo.lines-per-connection}, 0 for no limit
+	 */
+	public PipelineFactory(ConnectionRegistry registry, Framing framing, int maxLineLength, int linesPerConnection) {
+		this(Admission.unrestricted(registry), framing, maxLineLength, linesPerConnection);
 	}
 
 	/**
@@ -54,7 +71,7 @@ public final class PipelineFactory {
 	public ConnectionPipeline create(String connectionId, String peer, ReplySink sink) {
 		// Telnet's interrupt only means something to line framing; raw framing passes every byte.
 		return new ConnectionPipeline(connectionId, peer, Preamble.NONE, this.framing.newDecoder(this.maxLineLength),
-				this.framing == Framing.LINE, this.maxLineLength, this.linesPerConnection, this.registry, sink,
+				this.framing == Framing.LINE, this.maxLineLength, this.linesPerConnection, this.admission, sink,
 				this.listener);
 	}
 

@@ -11,6 +11,9 @@ public final class ServerMessages {
 	/** Refused because {@code echo.max-connections} connections are open. */
 	public static final byte[] TOO_MANY_CONNECTIONS = busy("too many connections");
 
+	/** Refused because {@code echo.max-connections-per-client} connections from the client's address are open. */
+	public static final byte[] TOO_MANY_CONNECTIONS_FROM_ADDRESS = busy("too many connections from your address");
+
 	/** Refused because every worker is busy and the waiting queue is full. */
 	public static final byte[] POOL_FULL = busy("all workers busy, try again later");
 

@@ -16,7 +16,8 @@ import org.springframework.integration.ip.tcp.connection.TcpNetConnectionSupport
 /**
  * Spring Integration's hook for creating blocking connections, called on the accepting thread
  * for every new socket: it builds an {@link EchoNetConnection} and admits it as waiting for a
- * worker, or refuses it with {@code server busy#} when {@code echo.max-connections} are open.
+ * worker, or refuses it as the pipeline's admission says (a denied address, the per-client or
+ * the overall connection limit), before anything is read from it or written to it.
  */
 final class EchoNetConnectionSupport implements TcpNetConnectionSupport {
 
@@ -34,9 +35,10 @@ final class EchoNetConnectionSupport implements TcpNetConnectionSupport {
 	public TcpNetConnection createNewConnection(Socket socket, boolean server, boolean lookupHost,
 			@Nullable ApplicationEventPublisher publisher, @Nullable String factoryName) {
 		EchoNetConnection connection = new EchoNetConnection(socket, publisher, factoryName, this.pipelines);
-		if (!connection.pipeline()
-			.admit(connection.getHostAddress(), connection.getPort(), ConnectionState.WAITING, connection)) {
-			connection.endBeforeServing(Ending.TOO_MANY_CONNECTIONS);
+		Ending refusal = connection.pipeline()
+			.admit(socket.getInetAddress(), connection.getPort(), ConnectionState.WAITING, connection);
+		if (refusal != null) {
+			connection.endBeforeServing(refusal);
 		}
 		return connection;
 	}

@@ -123,9 +123,11 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 			setSocketAttributes(socket.socket());
 			connection = new EchoNioConnection(socket, this.loops.next(), this.pipelines, getApplicationEventPublisher(),
 					getComponentName());
-			if (!connection.pipeline().admit(connection.getHostAddress(), connection.getPort(), ConnectionState.SERVING,
-					connection)) {
-				connection.end(Ending.TOO_MANY_CONNECTIONS);
+			// Before it is registered with its loop: a refused connection is never read.
+			Ending refusal = connection.pipeline()
+				.admit(socket.socket().getInetAddress(), connection.getPort(), ConnectionState.SERVING, connection);
+			if (refusal != null) {
+				connection.end(refusal);
 				return;
 			}
 		}

@@ -13,7 +13,10 @@ import io.github.echoserver.config.WorkerIdentity;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionTimeoutReaper;
 import io.github.echoserver.connections.Listener;
+import io.github.echoserver.pipeline.AccessList;
+import io.github.echoserver.pipeline.Admission;
 import io.github.echoserver.pipeline.PipelineFactory;
+import io.github.echoserver.pipeline.RefusalLog;
 import io.github.echoserver.tls.ServerTls;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -47,7 +50,7 @@ class EchoServerConfiguration {
 
 	@Bean
 	ConnectionRegistry connectionRegistry(EchoProperties properties) {
-		return new ConnectionRegistry(properties.maxConnections());
+		return new ConnectionRegistry(properties.maxConnections(), properties.maxConnectionsPerClient());
 	}
 
 	@Bean
@@ -66,9 +69,20 @@ class EchoServerConfiguration {
 		return ConnectionModel.of(properties);
 	}
 
+	/** Its timer runs only where an access list or a per-client limit can refuse someone. */
 	@Bean
-	PipelineFactory pipelineFactory(ConnectionRegistry registry, EchoProperties properties) {
-		return new PipelineFactory(registry, properties.framing(), properties.maxLineLength(),
+	RefusalLog refusalLog(EchoProperties properties) {
+		return new RefusalLog(!properties.access().isOpen() || properties.maxConnectionsPerClient() > 0);
+	}
+
+	@Bean
+	Admission admission(EchoProperties properties, ConnectionRegistry registry, RefusalLog refusalLog) {
+		return new Admission(AccessList.of(properties.access()), registry, refusalLog);
+	}
+
+	@Bean
+	PipelineFactory pipelineFactory(Admission admission, EchoProperties properties) {
+		return new PipelineFactory(admission, properties.framing(), properties.maxLineLength(),
 				properties.linesPerConnection());
 	}
 

@@ -38,7 +38,7 @@ final class ServerExecutor implements Executor {
 			listener.start();
 		}
 		else if (task instanceof TcpConnection connection && !connection.isOpen()) {
-			// Refused at accept (connection limit) and already closed: nothing to serve.
+			// Refused at accept (access list or a connection limit) and already closed: nothing to serve.
 		}
 		else {
 			this.model.execute(task);

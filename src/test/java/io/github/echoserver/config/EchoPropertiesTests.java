@@ -50,6 +50,9 @@ class EchoPropertiesTests {
 			assertThat(properties.backlog()).isEqualTo(4096);
 			assertThat(properties.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
 			assertThat(properties.linesPerConnection()).as("long-lived: until the client leaves").isZero();
+			assertThat(properties.access().allow()).isEmpty();
+			assertThat(properties.access().deny()).isEmpty();
+			assertThat(properties.maxConnectionsPerClient()).isZero();
 		});
 	}
 
@@ -173,6 +176,28 @@ class EchoPropertiesTests {
 		assertStartupFailsNaming(output, property, property + "=" + value);
 		assertThat(FailureReport.lastIn(output).description())
 			.isEqualTo("Invalid value '" + value + "' for " + property + ": " + allowed);
+	}
+
+	@ParameterizedTest(name = "{0}={1}")
+	@CsvSource(delimiter = '|', textBlock = """
+			echo.access.allow | 10.0.0.0/33           | echo.access.allow[0] | 10.0.0.0/33
+			echo.access.deny  | 127.0.0.2,banana      | echo.access.deny[1]  | banana
+			echo.access.deny  | ::1/129               | echo.access.deny[0]  | ::1/129
+			echo.access.allow | 10.0.0.0/8,::1,localhost | echo.access.allow[2] | localhost
+			""")
+	void anInvalidAccessEntryStopsStartupWithOneLineNamingKeyAndEntry(String property, String value, String key,
+			String entry, CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, key, property + "=" + value);
+		assertThat(invalidProperty(failure)).isEqualTo(key);
+		assertThat(FailureReport.lastIn(output).description()).isEqualTo("Invalid value '" + entry + "' for " + key
+				+ ": an IPv4 or IPv6 address or CIDR range, e.g. 10.0.0.0/8");
+	}
+
+	@Test
+	void aNegativePerClientLimitStopsStartup(CapturedOutput output) {
+		Throwable failure = assertStartupFailsNaming(output, "echo.max-connections-per-client",
+				"echo.max-connections-per-client=-1");
+		assertThat(invalidProperty(failure)).isEqualTo("echo.max-connections-per-client");
 	}
 
 	/**

@@ -2,6 +2,7 @@ package io.github.echoserver.pipeline;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,6 +35,8 @@ class ConnectionPipelineTests {
 
 	private static final int MAX_LINE = 16;
 
+	private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
 	private final ConnectionRegistry registry = new ConnectionRegistry(10);
 
 	private final RecordingSink sink = new RecordingSink();
@@ -57,7 +60,7 @@ class ConnectionPipelineTests {
 			}
 			opened.reply(framing.reply(PREFIX, frame));
 		});
-		assertThat(opened.admit("127.0.0.1", 5000, ConnectionState.SERVING, new NoHandle())).isTrue();
+		assertThat(opened.admit(LOOPBACK, 5000, ConnectionState.SERVING, new NoHandle())).isNull();
 		return opened;
 	}
 
@@ -249,11 +252,12 @@ class ConnectionPipelineTests {
 			ConnectionRegistry full = new ConnectionRegistry(1);
 			PipelineFactory pipelines = new PipelineFactory(full, Framing.LINE, MAX_LINE, 0);
 			assertThat(pipelines.create("a", "peer", new RecordingSink())
-				.admit("127.0.0.1", 1, ConnectionState.SERVING, new NoHandle())).isTrue();
+				.admit(LOOPBACK, 1, ConnectionState.SERVING, new NoHandle())).isNull();
 			RecordingSink refusedSink = new RecordingSink();
 			ConnectionPipeline refused = pipelines.create("b", "peer", refusedSink);
-			assertThat(refused.admit("127.0.0.1", 2, ConnectionState.SERVING, new NoHandle())).isFalse();
-			refused.end(Ending.TOO_MANY_CONNECTIONS);
+			Ending refusal = refused.admit(LOOPBACK, 2, ConnectionState.SERVING, new NoHandle());
+			assertThat(refusal).isEqualTo(Ending.TOO_MANY_CONNECTIONS);
+			refused.end(refusal);
 			assertThat(refusedSink.written()).isEqualTo("server busy# too many connections\r\n");
 			assertThat(full.rejected(RejectionReason.TOO_MANY_CONNECTIONS)).isEqualTo(1);
 			assertThat(full.active()).isEqualTo(1);

@@ -19,6 +19,12 @@ class ServerMessagesTests {
 	}
 
 	@Test
+	void tooManyConnectionsFromTheAddressIsABusyLine() {
+		assertThat(ServerMessages.TOO_MANY_CONNECTIONS_FROM_ADDRESS)
+			.isEqualTo(ascii("server busy# too many connections from your address\r\n"));
+	}
+
+	@Test
 	void poolFullIsABusyLine() {
 		assertThat(text(ServerMessages.POOL_FULL)).startsWith("server busy# ").endsWith("\r\n");
 	}

@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A blocking line client on loopback for tests. Every read is bounded by a socket timeout, so
  * a server that never answers fails the test instead of hanging it.
@@ -43,14 +45,34 @@ public final class EchoClient implements AutoCloseable {
 	 * @param receiveBufferSize the socket's receive buffer, or 0 for the system's default
 	 */
 	static EchoClient connect(int port, int receiveBufferSize) {
+		return connect(null, "127.0.0.1", port, receiveBufferSize);
+	}
+
+	/**
+	 * Connect from {@code sourceAddress} to {@code serverAddress}:{@code port}, so that the server
+	 * sees a client of that address: on Linux every address of 127.0.0.0/8 is loopback, so
+	 * 127.0.0.2, 127.0.0.3, ... are different clients of a server on 127.0.0.1.
+	 * @param sourceAddress the client's address, e.g. {@code 127.0.0.2} or {@code ::1}
+	 * @param serverAddress the server's address, e.g. {@code 127.0.0.1} or {@code ::1}
+	 * @param port the server's port
+	 * @return the connected client
+	 */
+	public static EchoClient connectFrom(String sourceAddress, String serverAddress, int port) {
+		return connect(sourceAddress, serverAddress, port, 0);
+	}
+
+	private static EchoClient connect(@Nullable String sourceAddress, String serverAddress, int port, int receiveBufferSize) {
 		try {
 			Socket socket = new Socket();
 			if (receiveBufferSize > 0) {
 				socket.setReceiveBufferSize(receiveBufferSize);
 			}
+			if (sourceAddress != null) {
+				socket.bind(new InetSocketAddress(sourceAddress, 0));
+			}
 			socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
 			socket.setTcpNoDelay(true);
-			socket.connect(new InetSocketAddress("127.0.0.1", port), (int) READ_TIMEOUT.toMillis());
+			socket.connect(new InetSocketAddress(serverAddress, port), (int) READ_TIMEOUT.toMillis());
 			return new EchoClient(socket);
 		}
 		catch (IOException ex) {
