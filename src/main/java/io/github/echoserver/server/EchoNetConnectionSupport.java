@@ -17,6 +17,9 @@ import org.springframework.integration.ip.tcp.connection.TcpNetConnectionSupport
  * Spring Integration's hook for creating blocking connections, called on the accepting thread
  * for every new socket: it builds an {@link EchoNetConnection} and admits it as waiting for a
  * worker, or refuses it with {@code server busy#} when {@code echo.max-connections} are open.
+ * With TLS, admission comes before any TLS byte: a refused connection is closed without a
+ * handshake (and without the line, which would be clear text to a TLS client), and an admitted
+ * one is handshaken by its worker, never on this thread.
  */
 final class EchoNetConnectionSupport implements TcpNetConnectionSupport {
 
@@ -33,7 +36,8 @@ final class EchoNetConnectionSupport implements TcpNetConnectionSupport {
 	@Override
 	public TcpNetConnection createNewConnection(Socket socket, boolean server, boolean lookupHost,
 			@Nullable ApplicationEventPublisher publisher, @Nullable String factoryName) {
-		EchoNetConnection connection = new EchoNetConnection(socket, publisher, factoryName, this.pipelines);
+		EchoNetConnection connection = new EchoNetConnection(socket, publisher, factoryName, this.pipelines,
+				this.tls);
 		if (!connection.pipeline()
 			.admit(connection.getHostAddress(), connection.getPort(), ConnectionState.WAITING, connection)) {
 			connection.endBeforeServing(Ending.TOO_MANY_CONNECTIONS);

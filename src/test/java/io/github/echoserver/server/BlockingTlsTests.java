@@ -1,0 +1,227 @@
+package io.github.echoserver.server;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLSession;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.JsonNode;
+
+import io.github.echoserver.connections.HandshakeResult;
+import io.github.echoserver.testing.AdminApi;
+import io.github.echoserver.testing.EchoClient;
+import io.github.echoserver.testing.LogCapture;
+import io.github.echoserver.testing.RunningServer;
+import io.github.echoserver.testing.TlsClients;
+
+import static io.github.echoserver.testing.Bytes.text;
+import static io.github.echoserver.testing.Echoes.assertEchoes;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * TLS on the blocking transport (the README's "TLS"), from the test certificates: echo in every
+ * blocking model with the JDK's client and with {@code openssl s_client}, PEM and PKCS#12
+ * bundles, mutual TLS, and the clean ends ({@code close_notify}, the drain's bye line).
+ */
+class BlockingTlsTests {
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	@ParameterizedTest(name = "mode={0}")
+	@ValueSource(strings = { "single", "per-connection", "pooled" })
+	void echoesOverTlsAndTheAdminApiShowsTheListenerProtocolAndCipher(String mode) {
+		try (RunningServer server = start("echo.mode=" + mode); LogCapture log = LogCapture.start();
+				EchoClient client = TlsClients.connect(server.tcpPort())) {
+			client.sendLine("first").sendLine("second").sendLine("third");
+			assertThat(client.readLine()).isEqualTo("server echo# first");
+			assertThat(client.readLine()).isEqualTo("server echo# second");
+			assertThat(client.readLine()).isEqualTo("server echo# third");
+
+			SSLSession session = TlsClients.session(client);
+			JsonNode entry = AdminApi.entryOf(AdminApi.connections(server), client);
+			assertThat(entry.at("/listener").asString()).isEqualTo("tls");
+			assertThat(entry.at("/tls/protocol").asString()).isEqualTo(session.getProtocol()).isEqualTo("TLSv1.3");
+			assertThat(entry.at("/tls/cipherSuite").asString()).isEqualTo(session.getCipherSuite());
+			assertThat(entry.at("/tls/clientSubject").isMissingNode() || entry.at("/tls/clientSubject").isNull())
+				.as("no client certificate in %s", entry)
+				.isTrue();
+			assertThat(server.registry().tlsHandshakes(HandshakeResult.OK)).isEqualTo(1);
+			log.assertNoErrorsOrStackTraces();
+		}
+	}
+
+	@Test
+	void echoesToOpensslSClient() throws Exception {
+		Path ca = Path.of(BlockingTlsTests.class.getResource("/tls/ca.pem").toURI());
+		try (RunningServer server = start("echo.mode=pooled")) {
+			Process openssl = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + server.tcpPort(),
+					"-CAfile", ca.toString(), "-verify_return_error", "-quiet")
+				.redirectError(ProcessBuilder.Redirect.DISCARD)
+				.start();
+			try {
+				BufferedReader replies = new BufferedReader(
+						new InputStreamReader(openssl.getInputStream(), StandardCharsets.UTF_8));
+				OutputStream lines = openssl.getOutputStream();
+				lines.write("hello from openssl\nsecond line\n".getBytes(StandardCharsets.UTF_8));
+				lines.flush();
+				CompletableFuture<List<String>> read = CompletableFuture
+					.supplyAsync(() -> List.of(readLine(replies), readLine(replies)));
+				assertThat(read.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+					.containsExactly("server echo# hello from openssl", "server echo# second line");
+			}
+			finally {
+				openssl.destroy();
+				openssl.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+				openssl.destroyForcibly();
+			}
+		}
+	}
+
+	@Test
+	void servesFromAPkcs12KeyStoreBundle() {
+		try (RunningServer server = RunningServer.start("echo.io=blocking", "echo.ssl.bundle=p12",
+				"spring.ssl.bundle.jks.p12.keystore.location=classpath:tls/server.p12",
+				"spring.ssl.bundle.jks.p12.keystore.type=PKCS12", "spring.ssl.bundle.jks.p12.keystore.password=changeit");
+				EchoClient client = TlsClients.connect(server.tcpPort())) {
+			assertEchoes(client, "from a key store");
+			assertThat(TlsClients.serverSerial(client)).isEqualTo("1001");
+		}
+	}
+
+	@Test
+	void clientAuthNeedAcceptsACertificateOfTheTrustedCaAndShowsItsSubject() {
+		try (RunningServer server = start("echo.mode=pooled", "echo.ssl.client-auth=need");
+				EchoClient client = TlsClients.connect(server.tcpPort(), TlsClients.presenting("client"))) {
+			assertEchoes(client, "mutual");
+			JsonNode entry = AdminApi.entryOf(AdminApi.connections(server), client);
+			assertThat(entry.at("/tls/clientSubject").asString()).isEqualTo("CN=echo test client");
+		}
+	}
+
+	/**
+	 * Refused: a certificate from another CA, and none. With TLS 1.3 the client's handshake ends
+	 * before the server has checked its certificate, so the refusal shows at the client's first
+	 * read; either way no line is echoed. Each is one WARN line naming the peer, and counted.
+	 */
+	@Test
+	void clientAuthNeedRefusesAForeignCertificateAndNoneWithAWarningEach() {
+		try (RunningServer server = start("echo.mode=pooled", "echo.ssl.client-auth=need");
+				LogCapture log = LogCapture.start();
+				EchoClient bystander = TlsClients.connect(server.tcpPort(), TlsClients.presenting("client"))) {
+			assertRefused(server, TlsClients.presenting("other-client"));
+			assertRefused(server, TlsClients.trustingTestCa());
+
+			await().atMost(WAIT).untilAsserted(() -> {
+				assertThat(server.registry().tlsHandshakes(HandshakeResult.FAILED)).isEqualTo(2);
+				assertThat(handshakeWarnings(log)).hasSize(2)
+					.allSatisfy((line) -> assertThat(line).matches("Closing connection from 127\\.0\\.0\\.1:\\d+: "
+							+ "TLS handshake failed: .+"));
+			});
+			assertThat(AdminApi.sample(server.get("/actuator/prometheus").body(), "echo_tls_handshakes_total",
+					"result=\"failed\""))
+				.isEqualTo(2.0);
+			assertEchoes(bystander, "still served");
+			log.assertNoErrorsOrStackTraces();
+		}
+	}
+
+	@Test
+	void clientAuthWantServesAClientWithoutACertificate() {
+		try (RunningServer server = start("echo.mode=pooled", "echo.ssl.client-auth=want");
+				EchoClient client = TlsClients.connect(server.tcpPort())) {
+			assertEchoes(client, "no certificate");
+			JsonNode entry = AdminApi.entryOf(AdminApi.connections(server), client);
+			assertThat(entry.at("/tls/protocol").asString()).isEqualTo("TLSv1.3");
+			assertThat(entry.at("/tls/clientSubject").isMissingNode() || entry.at("/tls/clientSubject").isNull())
+				.isTrue();
+		}
+	}
+
+	/**
+	 * The client's {@code close_notify} reads as the end of the stream: its unterminated last line
+	 * is echoed, the server answers with its own {@code close_notify}, and nothing is logged above
+	 * DEBUG.
+	 */
+	@Test
+	void closeNotifyFromTheClientEndsCleanly() {
+		try (RunningServer server = start("echo.mode=pooled"); LogCapture log = LogCapture.start();
+				EchoClient client = TlsClients.connect(server.tcpPort())) {
+			assertEchoes(client, "before");
+			client.send("unterminated");
+			client.shutdownOutput();
+
+			assertThat(text(client.readToEnd())).isEqualTo("server echo# unterminated\r\n");
+			await().atMost(WAIT).untilAsserted(() -> assertThat(server.connectionFrom(client.localPort())).isEmpty());
+			assertThat(log.events()).filteredOn((event) -> event.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
+		}
+	}
+
+	/** The drain wakes a reader blocked in a TLS read and its bye line reaches the client, encrypted. */
+	@Test
+	void theDrainsByeLineReachesATlsClient() {
+		try (RunningServer server = start("echo.mode=pooled"); LogCapture log = LogCapture.start();
+				EchoClient client = TlsClients.connect(server.tcpPort())) {
+			assertEchoes(client, "before the drain");
+
+			server.close();
+
+			assertThat(text(client.readToEnd())).isEqualTo("server bye# shutting down\r\n");
+			log.assertNoErrorsOrStackTraces();
+		}
+	}
+
+	private static void assertRefused(RunningServer server, javax.net.ssl.SSLContext context) {
+		Throwable refusal = catchThrowable(() -> {
+			try (EchoClient client = TlsClients.connect(server.tcpPort(), context)) {
+				client.sendLine("let me in");
+				client.readLine();
+			}
+		});
+		assertThat(refusal).isInstanceOf(UncheckedIOException.class);
+	}
+
+	private static List<String> handshakeWarnings(LogCapture log) {
+		return log.events()
+			.stream()
+			.filter((event) -> event.getLevel() == Level.WARN)
+			.map(ILoggingEvent::getFormattedMessage)
+			.filter((message) -> message.contains("TLS handshake"))
+			.toList();
+	}
+
+	private static String readLine(BufferedReader reader) {
+		try {
+			String line = reader.readLine();
+			if (line == null) {
+				throw new AssertionError("openssl s_client's output ended");
+			}
+			return line;
+		}
+		catch (java.io.IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static RunningServer start(String... properties) {
+		String[] withIo = new String[properties.length + 1];
+		withIo[0] = "echo.io=blocking";
+		System.arraycopy(properties, 0, withIo, 1, properties.length);
+		return RunningServer.start(TlsClients.serverProperties(withIo));
+	}
+
+}
