@@ -4,9 +4,12 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,13 +19,16 @@ import javax.net.ssl.SSLSession;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
+import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.connections.HandshakeResult;
 import io.github.echoserver.testing.AdminApi;
 import io.github.echoserver.testing.EchoClient;
+import io.github.echoserver.testing.Flood;
 import io.github.echoserver.testing.LogCapture;
 import io.github.echoserver.testing.RunningServer;
 import io.github.echoserver.testing.TlsClients;
@@ -36,7 +42,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * TLS on the blocking transport (the README's "TLS"), from the test certificates: echo in every
  * blocking model with the JDK's client and with {@code openssl s_client}, PEM and PKCS#12
- * bundles, mutual TLS, and the clean ends ({@code close_notify}, the drain's bye line).
+ * bundles, mutual TLS, and every end through TLS: {@code close_notify}, the drain's bye line,
+ * the administrator's close and the write timeout.
  */
 class BlockingTlsTests {
 
@@ -65,13 +72,19 @@ class BlockingTlsTests {
 		}
 	}
 
+	/**
+	 * {@code openssl s_client} as a user runs it: its lines are echoed, and when the
+	 * administrator closes the connection it reads the bye line and the server's
+	 * {@code close_notify} (OpenSSL 3 reports an end without one as {@code unexpected eof}).
+	 */
 	@Test
-	void echoesToOpensslSClient() throws Exception {
+	void echoesToOpensslSClientAndEndsItWithCloseNotify(@TempDir Path directory) throws Exception {
 		Path ca = Path.of(BlockingTlsTests.class.getResource("/tls/ca.pem").toURI());
+		Path errors = directory.resolve("s_client.err");
 		try (RunningServer server = start("echo.mode=pooled")) {
 			Process openssl = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + server.tcpPort(),
 					"-CAfile", ca.toString(), "-verify_return_error", "-quiet")
-				.redirectError(ProcessBuilder.Redirect.DISCARD)
+				.redirectError(errors.toFile())
 				.start();
 			try {
 				BufferedReader replies = new BufferedReader(
@@ -79,14 +92,17 @@ class BlockingTlsTests {
 				OutputStream lines = openssl.getOutputStream();
 				lines.write("hello from openssl\nsecond line\n".getBytes(StandardCharsets.UTF_8));
 				lines.flush();
-				CompletableFuture<List<String>> read = CompletableFuture
-					.supplyAsync(() -> List.of(readLine(replies), readLine(replies)));
-				assertThat(read.get(WAIT.toSeconds(), TimeUnit.SECONDS))
-					.containsExactly("server echo# hello from openssl", "server echo# second line");
+				assertThat(readLines(replies, 2)).containsExactly("server echo# hello from openssl",
+						"server echo# second line");
+
+				String id = AdminApi.connections(server).get(0).at("/id").asString();
+				assertThat(server.delete("/actuator/echo/connections/" + URLEncoder.encode(id, StandardCharsets.UTF_8))
+					.statusCode()).isEqualTo(204);
+				assertThat(readLines(replies, 1)).containsExactly("server bye# closed by administrator");
+				assertThat(openssl.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("s_client ended").isTrue();
+				assertThat(Files.readString(errors)).as("s_client's errors").doesNotContainIgnoringCase("error");
 			}
 			finally {
-				openssl.destroy();
-				openssl.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
 				openssl.destroyForcibly();
 			}
 		}
@@ -185,6 +201,57 @@ class BlockingTlsTests {
 		}
 	}
 
+	/**
+	 * The administrator's close says its line to a served TLS client, encrypted, and ends a
+	 * handshake in progress without a line and without counting it as failed or timed out.
+	 */
+	@Test
+	void theAdministratorClosesAServedTlsClientWithItsLineAndAStalledHandshakeUncounted() {
+		try (RunningServer server = start("echo.mode=pooled"); LogCapture log = LogCapture.start();
+				EchoClient served = TlsClients.connect(server.tcpPort());
+				EchoClient stalled = EchoClient.connect(server.tcpPort())) {
+			assertEchoes(served, "served");
+			stalled.send(Arrays.copyOf(TlsClients.clientHello(), 40));
+			await().atMost(WAIT).untilAsserted(() -> assertThat(server.stateOf(stalled)).contains(ConnectionState.SERVING));
+
+			assertThat(server.delete("/actuator/echo/connections/" + idOf(server, served)).statusCode()).isEqualTo(204);
+			assertThat(server.delete("/actuator/echo/connections/" + idOf(server, stalled)).statusCode()).isEqualTo(204);
+
+			assertThat(text(served.readToEnd())).isEqualTo("server bye# closed by administrator\r\n");
+			assertThat(text(stalled.readToEnd())).isEmpty();
+			await().atMost(WAIT).untilAsserted(() -> assertThat(server.registry().active()).isZero());
+			assertThat(server.registry().tlsHandshakes(HandshakeResult.FAILED)).isZero();
+			assertThat(server.registry().tlsHandshakes(HandshakeResult.TIMEOUT)).isZero();
+			assertThat(log.events()).filteredOn((event) -> event.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
+		}
+	}
+
+	/**
+	 * A TLS client that sends without reading: the server's write blocks inside the TLS socket,
+	 * and the write timeout closes the plain socket under it (a TLS close would wait for the
+	 * blocked write's lock). Another client is served meanwhile.
+	 */
+	@Test
+	void aTlsClientThatNeverReadsIsClosedAfterTheWriteTimeout() throws Exception {
+		try (RunningServer server = start("echo.mode=pooled", "echo.write-timeout=1s");
+				EchoClient reader = TlsClients.connect(server.tcpPort());
+				EchoClient hog = TlsClients.connect(server.tcpPort())) {
+			// Up to 32 MB of lines, never reading a reply; ends when the server closes the socket.
+			byte[] chunk = ("x".repeat(99) + "\n").repeat(100).getBytes(StandardCharsets.US_ASCII);
+			Flood sender = Flood.start(TlsClients.outputOf(hog), chunk, 3200);
+
+			await().atMost(Duration.ofSeconds(20)).until(() -> server.registry().writeTimeouts() == 1);
+			await().atMost(WAIT).until(() -> server.registry().active() == 1);
+			assertEchoes(reader, "unaffected");
+			sender.awaitEnd(WAIT);
+		}
+	}
+
+	private static String idOf(RunningServer server, EchoClient client) {
+		return URLEncoder.encode(AdminApi.entryOf(AdminApi.connections(server), client).at("/id").asString(),
+				StandardCharsets.UTF_8);
+	}
+
 	private static void assertRefused(RunningServer server, javax.net.ssl.SSLContext context) {
 		Throwable refusal = catchThrowable(() -> {
 			try (EchoClient client = TlsClients.connect(server.tcpPort(), context)) {
@@ -204,17 +271,24 @@ class BlockingTlsTests {
 			.toList();
 	}
 
-	private static String readLine(BufferedReader reader) {
-		try {
-			String line = reader.readLine();
-			if (line == null) {
-				throw new AssertionError("openssl s_client's output ended");
+	/** The next {@code count} lines of a process's output, within {@link #WAIT}. */
+	private static List<String> readLines(BufferedReader reader, int count) throws Exception {
+		return CompletableFuture.supplyAsync(() -> {
+			try {
+				List<String> lines = new java.util.ArrayList<>();
+				for (int i = 0; i < count; i++) {
+					String line = reader.readLine();
+					if (line == null) {
+						throw new AssertionError("openssl s_client's output ended after " + lines);
+					}
+					lines.add(line);
+				}
+				return lines;
 			}
-			return line;
-		}
-		catch (java.io.IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+			catch (java.io.IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 	}
 
 	private static RunningServer start(String... properties) {

@@ -118,6 +118,16 @@ public final class TlsClients {
 		return ((SSLSocket) client.socket()).getSession();
 	}
 
+	/** The TLS socket's own output, for a test that writes from a thread of its own (a {@link Flood}). */
+	public static java.io.OutputStream outputOf(EchoClient client) {
+		try {
+			return client.socket().getOutputStream();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
 	/** The serial number of the certificate the server presented to {@code client}, in hex (e.g. {@code 2001}). */
 	public static String serverSerial(EchoClient client) {
 		try {
