@@ -26,6 +26,7 @@ import tools.jackson.databind.JsonNode;
 
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.connections.HandshakeResult;
+import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.testing.AdminApi;
 import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.Flood;
@@ -244,6 +245,45 @@ class BlockingTlsTests {
 			await().atMost(WAIT).until(() -> server.registry().active() == 1);
 			assertEchoes(reader, "unaffected");
 			sender.awaitEnd(WAIT);
+		}
+	}
+
+	/**
+	 * A refusal on a TLS port closes without a handshake and without its {@code server busy#}
+	 * line, which would be clear text to a TLS client; it is counted as in clear text.
+	 */
+	@Test
+	void aRefusalOnTheTlsPortClosesWithoutTheBusyLineAndIsCounted() {
+		try (RunningServer server = start("echo.mode=pooled", "echo.max-connections=1");
+				EchoClient served = TlsClients.connect(server.tcpPort());
+				EchoClient refused = EchoClient.connect(server.tcpPort())) {
+			assertEchoes(served, "served");
+			assertThat(text(refused.readToEnd())).isEmpty();
+			assertThat(server.registry().rejected(RejectionReason.TOO_MANY_CONNECTIONS)).isEqualTo(1);
+			assertThat(AdminApi.sample(server.get("/actuator/prometheus").body(), "echo_connections_rejected_total",
+					"reason=\"too-many-connections\""))
+				.isEqualTo(1.0);
+			assertEchoes(served, "still served");
+		}
+	}
+
+	/**
+	 * The drain closes a TLS client still waiting for the single worker without a word (its
+	 * handshake has not begun), and says bye to the served one.
+	 */
+	@Test
+	void theDrainClosesATlsClientWaitingForAWorkerWithoutAWord() {
+		try (RunningServer server = start("echo.mode=single");
+				EchoClient served = TlsClients.connect(server.tcpPort());
+				EchoClient waiting = EchoClient.connect(server.tcpPort())) {
+			assertEchoes(served, "served");
+			waiting.send(TlsClients.clientHello());
+			await().atMost(WAIT).untilAsserted(() -> assertThat(server.registry().waiting()).isEqualTo(1));
+
+			server.close();
+
+			assertThat(text(served.readToEnd())).isEqualTo("server bye# shutting down\r\n");
+			assertThat(text(waiting.readToEnd())).isEmpty();
 		}
 	}
 
