@@ -188,6 +188,32 @@ class BlockingTlsTests {
 		}
 	}
 
+	/**
+	 * TLS 1.2 is served too. Its {@code close_notify} closes both directions at once (RFC 5246
+	 * says so, and the JDK answers it with its own at once): an unterminated last line is not
+	 * echoed, unlike TLS 1.3, and the end is still clean. The drain's bye line reaches it (the
+	 * drain does not shut the socket's input, which TLS 1.2 would take for the client's close).
+	 */
+	@Test
+	void aTls12ClientIsServedAndItsCloseNotifyEndsBothDirectionsCleanly() {
+		try (RunningServer server = start("echo.mode=pooled"); LogCapture log = LogCapture.start();
+				EchoClient leaving = TlsClients.connect(server.tcpPort(), TlsClients.trustingTestCa(), "TLSv1.2");
+				EchoClient drained = TlsClients.connect(server.tcpPort(), TlsClients.trustingTestCa(), "TLSv1.2")) {
+			assertEchoes(leaving, "over TLS 1.2");
+			assertEchoes(drained, "over TLS 1.2 too");
+			assertThat(AdminApi.entryOf(AdminApi.connections(server), leaving).at("/tls/protocol").asString())
+				.isEqualTo("TLSv1.2");
+
+			leaving.send("unterminated");
+			leaving.shutdownOutput();
+			assertThat(text(leaving.readToEnd())).isEmpty();
+
+			server.close();
+			assertThat(text(drained.readToEnd())).isEqualTo("server bye# shutting down\r\n");
+			assertThat(log.events()).filteredOn((event) -> event.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
+		}
+	}
+
 	/** The drain wakes a reader blocked in a TLS read and its bye line reaches the client, encrypted. */
 	@Test
 	void theDrainsByeLineReachesATlsClient() {

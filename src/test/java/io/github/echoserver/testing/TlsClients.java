@@ -95,12 +95,28 @@ public final class TlsClients {
 	 * @throws UncheckedIOException when the connection or the handshake fails
 	 */
 	public static EchoClient connect(int port, SSLContext context) {
+		return connect(port, context, new String[0]);
+	}
+
+	/**
+	 * Connect to 127.0.0.1:{@code port} with TLS from {@code context}, offering only the given
+	 * protocols, and complete the handshake.
+	 * @param port the server's TLS port
+	 * @param context the client's context
+	 * @param protocols e.g. {@code TLSv1.2}; none for the JDK's default (TLS 1.3 and 1.2)
+	 * @return the client, handshaken
+	 * @throws UncheckedIOException when the connection or the handshake fails
+	 */
+	public static EchoClient connect(int port, SSLContext context, String... protocols) {
 		SSLSocket socket = null;
 		try {
 			socket = (SSLSocket) context.getSocketFactory().createSocket();
 			socket.setSoTimeout((int) EchoClient.READ_TIMEOUT.toMillis());
 			socket.setTcpNoDelay(true);
 			SSLParameters parameters = socket.getSSLParameters();
+			if (protocols.length > 0) {
+				parameters.setProtocols(protocols);
+			}
 			parameters.setEndpointIdentificationAlgorithm("HTTPS");
 			socket.setSSLParameters(parameters);
 			socket.connect(new InetSocketAddress("127.0.0.1", port), (int) EchoClient.READ_TIMEOUT.toMillis());
