@@ -152,13 +152,20 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	/**
 	 * The TLS handshake, with {@code echo.ssl.handshake-timeout} running. A handshake that fails
 	 * is one WARN line with the engine's reason and a count; one that a close ended (the timeout,
-	 * the drain, the administrator) has been logged and counted by that ending already.
+	 * the drain, the administrator) has been logged and counted by that ending already. A client
+	 * that leaves before its first byte (a TCP health check) has not tried TLS: it closed, as in
+	 * clear text.
 	 * @return whether the connection is now served
 	 */
 	private boolean handshake(ServerTls serverTls) {
 		this.pipeline.handshakeStarted();
 		try {
-			SSLSocket layered = serverTls.layer(this.socket);
+			int first = this.socket.getInputStream().read();
+			if (first < 0) {
+				this.pipeline.endOfStream();
+				return false;
+			}
+			SSLSocket layered = serverTls.layer(this.socket, new byte[] { (byte) first });
 			this.tlsSocket = layered;
 			layered.startHandshake();
 			if (this.pipeline.isEnded()) {

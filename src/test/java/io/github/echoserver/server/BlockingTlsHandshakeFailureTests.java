@@ -42,11 +42,17 @@ class BlockingTlsHandshakeFailureTests {
 	private static final String HANDSHAKE_TIMEOUT = "echo.ssl.handshake-timeout=2s";
 
 	@Test
-	void clearTextGarbageAndAHalfClientHelloAreClosedAndCountedWhileATlsClientIsServed() {
+	void clearTextGarbageAndAHalfClientHelloAreClosedAndCountedWhileATlsClientIsServedAndAProbeIsNoFailure() {
 		byte[] hello = TlsClients.clientHello();
 		try (RunningServer server = start("echo.mode=pooled"); LogCapture log = LogCapture.start();
 				EchoClient bystander = TlsClients.connect(server.tcpPort())) {
 			assertEchoes(bystander, "before");
+
+			// A TCP health check: connects and leaves without a byte. Not a handshake that failed.
+			EchoClient probe = EchoClient.connect(server.tcpPort());
+			probe.close();
+			await().atMost(WAIT).untilAsserted(() -> assertThat(server.registry().closed()).isEqualTo(1));
+			assertThat(server.registry().tlsHandshakes(HandshakeResult.FAILED)).isZero();
 
 			EchoClient clearText = EchoClient.connect(server.tcpPort());
 			clearText.sendLine("hello in clear text");
