@@ -49,10 +49,10 @@ import org.springframework.messaging.Message;
  * With TLS the worker first layers an {@link SSLSocket} over the accepted socket and completes
  * the handshake (on the worker, not the accepting thread: it costs CPU and may wait for the
  * client, bounded by {@code echo.ssl.handshake-timeout}); reads and writes then go through the
- * TLS socket, while every close from outside the connection closes the plain socket under it,
- * which no TLS lock can hold up. Nothing is written before the handshake has completed: a
- * {@code server ...#} line in clear text would be garbage to a TLS client, so a refusal or an
- * ending during the handshake closes without a word.
+ * TLS socket. A close says {@code close_notify} when no write is under way, then closes the plain
+ * socket under the TLS one, which no TLS lock can hold up. Nothing is written before the
+ * handshake has completed: a {@code server ...#} line in clear text would be garbage to a TLS
+ * client, so a refusal or an ending during the handshake closes without a word.
  */
 final class EchoNetConnection extends TcpNetConnection implements ConnectionHandle, ReplySink {
 
