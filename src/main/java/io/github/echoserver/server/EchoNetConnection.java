@@ -5,17 +5,26 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 
 import org.jspecify.annotations.Nullable;
 
 import io.github.echoserver.connections.ConnectionHandle;
 import io.github.echoserver.connections.Ending;
+import io.github.echoserver.connections.TlsDetails;
 import io.github.echoserver.pipeline.ConnectionPipeline;
 import io.github.echoserver.pipeline.PipelineFactory;
 import io.github.echoserver.pipeline.ReplySink;
+import io.github.echoserver.tls.ServerTls;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.integration.ip.tcp.connection.TcpListener;
@@ -36,6 +45,14 @@ import org.springframework.messaging.Message;
  * lock (writes on behalf of other threads run apart and are bounded by {@link CloseWatchdog};
  * an ending that finds the lock taken closes the socket under the blocked write instead of
  * waiting for it).
+ * <p>
+ * With TLS the worker first layers an {@link SSLSocket} over the accepted socket and completes
+ * the handshake (on the worker, not the accepting thread: it costs CPU and may wait for the
+ * client, bounded by {@code echo.ssl.handshake-timeout}); reads and writes then go through the
+ * TLS socket. A close says {@code close_notify} when no write is under way, then closes the plain
+ * socket under the TLS one, which no TLS lock can hold up. Nothing is written before the
+ * handshake has completed: a {@code server ...#} line in clear text would be garbage to a TLS
+ * client, so a refusal or an ending during the handshake closes without a word.
  */
 final class EchoNetConnection extends TcpNetConnection implements ConnectionHandle, ReplySink {
 
@@ -47,7 +64,11 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	 */
 	private static final long DRAIN_WAKE_DELAY_MILLIS = 50;
 
+	/** The socket as accepted; with TLS, the plain socket under {@link #tlsSocket}. */
 	private final Socket socket;
+
+	/** TLS for this connection, or null for clear text. */
+	private final @Nullable ServerTls tls;
 
 	private final ConnectionPipeline pipeline;
 
@@ -73,10 +94,17 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	 */
 	private volatile boolean writesDropped;
 
+	/** With TLS, the layer the worker put over the socket; reads and writes go through it once handshaken. */
+	private volatile @Nullable SSLSocket tlsSocket;
+
+	/** With TLS, whether the handshake has completed: only then may anything be written. */
+	private volatile boolean handshaken;
+
 	EchoNetConnection(Socket socket, @Nullable ApplicationEventPublisher publisher, @Nullable String factoryName,
-			PipelineFactory pipelines) {
+			PipelineFactory pipelines, @Nullable ServerTls tls) {
 		super(socket, true, false, publisher, factoryName);
 		this.socket = socket;
+		this.tls = tls;
 		this.pipeline = pipelines.create(getConnectionId(), getHostAddress() + ":" + getPort(), this);
 	}
 
@@ -100,6 +128,10 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 			return;
 		}
 		publishConnectionOpenEvent();
+		ServerTls serverTls = this.tls;
+		if (serverTls != null && !handshake(serverTls)) {
+			return;
+		}
 		byte[] buffer = new byte[BUFFER_SIZE];
 		try {
 			while (!this.pipeline.isEnded()) {
@@ -115,6 +147,67 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 		catch (IOException ex) {
 			this.pipeline.lost(ex);
 		}
+	}
+
+	/**
+	 * The TLS handshake, with {@code echo.ssl.handshake-timeout} running. A handshake that fails
+	 * is one WARN line with the engine's reason and a count; one that a close ended (the timeout,
+	 * the drain, the administrator) has been logged and counted by that ending already. A client
+	 * that leaves before its first byte (a TCP health check) has not tried TLS: it closed, as in
+	 * clear text.
+	 * @return whether the connection is now served
+	 */
+	private boolean handshake(ServerTls serverTls) {
+		this.pipeline.handshakeStarted();
+		try {
+			int first = this.socket.getInputStream().read();
+			if (first < 0) {
+				this.pipeline.endOfStream();
+				return false;
+			}
+			SSLSocket layered = serverTls.layer(this.socket, new byte[] { (byte) first });
+			this.tlsSocket = layered;
+			layered.startHandshake();
+			if (this.pipeline.isEnded()) {
+				return false;
+			}
+			this.handshaken = true;
+			this.pipeline.handshakeCompleted(details(layered.getSession()));
+			return true;
+		}
+		catch (IOException ex) {
+			if (this.pipeline.isEnded()) {
+				// The socket was closed under the handshake by an ending that has been counted.
+				return false;
+			}
+			if (ex instanceof SSLException) {
+				this.pipeline.handshakeFailed(reason(ex));
+			}
+			else {
+				// Reset by the client: lost, as in clear text.
+				this.pipeline.lost(ex);
+			}
+			return false;
+		}
+	}
+
+	private static TlsDetails details(SSLSession session) {
+		String clientSubject = null;
+		try {
+			Certificate[] chain = session.getPeerCertificates();
+			if (chain.length > 0 && chain[0] instanceof X509Certificate certificate) {
+				clientSubject = certificate.getSubjectX500Principal().getName();
+			}
+		}
+		catch (SSLPeerUnverifiedException ex) {
+			// No client certificate (client-auth none, or want and the client had none).
+		}
+		return new TlsDetails(session.getProtocol(), session.getCipherSuite(), clientSubject);
+	}
+
+	/** The engine's own words, e.g. {@code Unsupported or unrecognized SSL message}. */
+	private static String reason(IOException ex) {
+		return (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
 	}
 
 	/**
@@ -139,9 +232,15 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 		return readArrived(in, buffer);
 	}
 
-	private static int readArrived(InputStream in, byte[] buffer) {
+	private int readArrived(InputStream in, byte[] buffer) {
 		try {
 			int available = in.available();
+			if (available == 0 && this.tlsSocket != null && this.socket.getInputStream().available() > 0) {
+				// A TLS stream counts only what it has decrypted; encrypted bytes have arrived, and
+				// one read decrypts a record of them (waiting for the rest of a record cut in two,
+				// which the shutdown timeout bounds).
+				return in.read(buffer);
+			}
 			return (available > 0) ? in.read(buffer, 0, Math.min(available, buffer.length)) : -1;
 		}
 		catch (IOException ex) {
@@ -153,7 +252,8 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	private InputStream input() throws IOException {
 		InputStream in = this.input;
 		if (in == null) {
-			in = this.socket.getInputStream();
+			SSLSocket layered = this.tlsSocket;
+			in = (layered != null) ? layered.getInputStream() : this.socket.getInputStream();
 			this.input = in;
 		}
 		return in;
@@ -179,6 +279,9 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 		this.writeLock.lock();
 		try {
 			OutputStream out = output();
+			if (out == null) {
+				return;
+			}
 			this.pipeline.writeBlocked(true);
 			out.write(bytes, offset, length);
 		}
@@ -213,10 +316,22 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 		}
 	}
 
-	private OutputStream output() throws IOException {
+	/** The buffered output, or null on a TLS connection not yet handshaken: nothing may be said yet. */
+	private @Nullable OutputStream output() throws IOException {
 		OutputStream out = this.output;
 		if (out == null) {
-			out = new BufferedOutputStream(this.socket.getOutputStream(), BUFFER_SIZE);
+			OutputStream raw;
+			if (this.tls == null) {
+				raw = this.socket.getOutputStream();
+			}
+			else {
+				SSLSocket layered = this.tlsSocket;
+				if (layered == null || !this.handshaken) {
+					return null;
+				}
+				raw = layered.getOutputStream();
+			}
+			out = new BufferedOutputStream(raw, BUFFER_SIZE);
 			this.output = out;
 		}
 		return out;
@@ -234,9 +349,43 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	 */
 	@Override
 	public void close() {
+		sayCloseNotify();
 		super.close();
 		this.input = null;
 		this.output = null;
+	}
+
+	/**
+	 * TLS: {@code close_notify} and the end of our side, so that the client reads a clean end of
+	 * stream, not a truncation. Not {@code SSLSocket.close()}: that waits for the TLS socket's
+	 * read lock, which a reader blocked in {@code read()} holds for as long as its client sends
+	 * nothing, and for its record lock, which a blocked write holds. Only when no write is under
+	 * way (so not from an ending that closes under a blocked write); the alert itself is a write,
+	 * watched by the write timeout like any other. The plain socket is closed right after.
+	 */
+	private void sayCloseNotify() {
+		SSLSocket layered = this.tlsSocket;
+		if (layered == null || !this.handshaken || this.writesDropped || !this.writeLock.tryLock()) {
+			return;
+		}
+		try {
+			this.pipeline.writeBlocked(true);
+			layered.shutdownOutput();
+		}
+		catch (IOException ex) {
+			// The client has gone: the close goes on.
+		}
+		finally {
+			this.pipeline.writeBlocked(false);
+			this.writeLock.unlock();
+		}
+	}
+
+	/** The TLS session once handshaken (Spring Integration's accessor; the stock one asks the plain socket). */
+	@Override
+	public @Nullable SSLSession getSslSession() {
+		SSLSocket layered = this.tlsSocket;
+		return (layered != null && this.handshaken) ? layered.getSession() : null;
 	}
 
 	/** Frames reach the listener from the pipeline; this connection has no message to read back. */
@@ -306,6 +455,12 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	}
 
 	private void answerWhatHasArrived() {
+		if (this.tls != null) {
+			// Its handshake has not begun: nothing it sent can be read, and nothing said (the bye
+			// line in clear text would be garbage to it). It is closed without a word.
+			this.pipeline.end(Ending.SHUTTING_DOWN);
+			return;
+		}
 		byte[] buffer = new byte[BUFFER_SIZE];
 		try {
 			InputStream in = input();
@@ -322,6 +477,14 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 
 	private void wakeReaderIfStillInRead() {
 		if (!this.inRead) {
+			return;
+		}
+		if (this.tlsSocket != null) {
+			// A TLS socket cannot shut its input without the client's close_notify, and shutting
+			// the plain socket's makes TLS 1.2 answer with its own close_notify and drop the bye
+			// line. Nothing is waiting to be read: the bye line is written apart, and the close
+			// fails the read.
+			end(Ending.SHUTTING_DOWN);
 			return;
 		}
 		try {

@@ -1,5 +1,6 @@
 package io.github.echoserver.tls;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.security.KeyStore;
@@ -110,6 +111,26 @@ public final class ServerTls {
 		SSLSocket socket = (SSLSocket) context.sslContext()
 			.getSocketFactory()
 			.createSocket(accepted, accepted.getInetAddress().getHostAddress(), accepted.getPort(), true);
+		return serverMode(context, socket);
+	}
+
+	/**
+	 * TLS over an accepted socket of which the first bytes have been read already (to tell a
+	 * client that leaves without a byte from a handshake that fails); closing it closes the socket.
+	 * @param accepted the connection as accepted
+	 * @param consumed the bytes read from it so far, which the handshake reads first
+	 * @return a server-mode socket that has not begun its handshake
+	 * @throws IOException when the socket cannot be layered (it was closed)
+	 */
+	public SSLSocket layer(Socket accepted, byte[] consumed) throws IOException {
+		Context context = this.current;
+		SSLSocket socket = (SSLSocket) context.sslContext()
+			.getSocketFactory()
+			.createSocket(accepted, new ByteArrayInputStream(consumed), true);
+		return serverMode(context, socket);
+	}
+
+	private SSLSocket serverMode(Context context, SSLSocket socket) {
 		socket.setUseClientMode(false);
 		socket.setSSLParameters(parameters(context, socket.getSSLParameters()));
 		return socket;

@@ -33,6 +33,20 @@ public final class EchoClient implements AutoCloseable {
 		this.out = socket.getOutputStream();
 	}
 
+	/**
+	 * A client over a socket already connected (and, for a {@link TlsClients} socket, handshaken).
+	 * @param socket the socket, whose reads are bounded by {@link #READ_TIMEOUT} from here on
+	 */
+	static EchoClient over(Socket socket) {
+		try {
+			socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
+			return new EchoClient(socket);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
 	/** Connect to 127.0.0.1:{@code port}. */
 	public static EchoClient connect(int port) {
 		return connect(port, 0);
