@@ -26,7 +26,8 @@ import org.springframework.integration.ip.tcp.connection.TcpConnectionSupport;
  * {@code TcpSocketSupport} hook, before the bind), publishes the listening event, and for each
  * new socket builds an {@link EchoNioConnection}, admits it, hands it to Spring Integration
  * (interceptors, the inbound adapter as its listener, the outbound adapter as its sender, the
- * open event) and assigns it to the next loop. Spring Integration's own
+ * open event) and assigns it to the next loop; on a TLS listener ({@code tls} given) it gets
+ * its {@code SSLEngine} once admitted ({@link NioTls}). Spring Integration's own
  * {@code TcpNioServerConnectionFactory} hands every readable socket from its select thread to a
  * worker and re-arms it afterwards: two {@code epoll_ctl} calls, a selector wake-up and a queue
  * hand-off per read, which the benchmark showed to be most of the gap to Netty.
@@ -125,7 +126,7 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 					getComponentName());
 			if (!connection.pipeline().admit(connection.getHostAddress(), connection.getPort(), ConnectionState.SERVING,
 					connection)) {
-				connection.end(Ending.TOO_MANY_CONNECTIONS);
+				connection.endUnserved(Ending.TOO_MANY_CONNECTIONS, this.tls != null);
 				return;
 			}
 		}
@@ -136,6 +137,10 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 			return;
 		}
 		try {
+			if (this.tls != null) {
+				// Only once admitted: a refused client costs no engine and gets no TLS byte.
+				connection.secure(this.tls.newEngine(connection.getHostAddress(), connection.getPort()));
+			}
 			TcpConnectionSupport wrapped = wrapConnection(connection);
 			initializeConnection(wrapped, socket.socket());
 			connection.open();
@@ -146,7 +151,7 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 			logger.warn(() -> "Setting up the connection from " + connection.getHostAddress() + ":"
 					+ connection.getPort() + " failed: " + ex);
 			this.connections.remove(connection.getConnectionId());
-			connection.end(Ending.INTERNAL_ERROR);
+			connection.endUnserved(Ending.INTERNAL_ERROR, this.tls != null);
 		}
 	}
 
