@@ -6,6 +6,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -469,6 +470,26 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 			}
 		}
 		close();
+	}
+
+	/**
+	 * The bytes this connection keeps now, asked on its loop: written and not taken by the
+	 * socket, read and not decoded, and on TLS read and not unwrapped. Bounded by a read's worth
+	 * and the replies to it, however much the client sends without reading (the back-pressure
+	 * tests read it).
+	 */
+	CompletableFuture<Integer> keptBytes() {
+		CompletableFuture<Integer> kept = new CompletableFuture<>();
+		this.loop.execute(() -> {
+			NioTls secured = this.tls;
+			kept.complete(remaining(this.pending) + remaining(this.undecoded)
+					+ ((secured != null) ? secured.unreadBytes() : 0));
+		});
+		return kept;
+	}
+
+	private static int remaining(@Nullable ByteBuffer buffer) {
+		return (buffer != null) ? buffer.remaining() : 0;
 	}
 
 	// Spring Integration's TcpConnection

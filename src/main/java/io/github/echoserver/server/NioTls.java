@@ -99,6 +99,12 @@ final class NioTls {
 		return this.engine.getSession();
 	}
 
+	/** Bytes read and kept for a later pass. */
+	int unreadBytes() {
+		ByteBuffer kept = this.unread;
+		return (kept != null) ? kept.remaining() : 0;
+	}
+
 	/** Whether a pass has input without reading: records kept from before, or the client's close_notify. */
 	boolean hasInput() {
 		return this.unread != null || this.engine.isInboundDone();

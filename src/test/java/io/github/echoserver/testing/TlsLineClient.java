@@ -7,10 +7,12 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
@@ -86,6 +88,23 @@ public final class TlsLineClient implements AutoCloseable {
 			socket.setUseClientMode(true);
 			socket.startHandshake();
 			return new TlsLineClient(socket);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** The first flight of a TLS client (its ClientHello), as it would send it: for tests that send part of it. */
+	public static byte[] clientHello() {
+		try {
+			SSLEngine engine = context("ca", null).createSSLEngine("localhost", 443);
+			engine.setUseClientMode(true);
+			ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+			engine.wrap(ByteBuffer.allocate(0), out);
+			out.flip();
+			byte[] hello = new byte[out.remaining()];
+			out.get(hello);
+			return hello;
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
