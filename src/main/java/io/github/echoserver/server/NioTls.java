@@ -191,7 +191,8 @@ final class NioTls {
 			status = result.getHandshakeStatus();
 			if (status == HandshakeStatus.FINISHED) {
 				completed();
-				status = HandshakeStatus.NOT_HANDSHAKING;
+				// It may still have a message to send (TLS 1.3's session ticket).
+				status = this.engine.getHandshakeStatus();
 			}
 			switch (result.getStatus()) {
 				case BUFFER_UNDERFLOW:
@@ -230,6 +231,7 @@ final class NioTls {
 			status = result.getHandshakeStatus();
 			if (status == HandshakeStatus.FINISHED) {
 				completed();
+				status = this.engine.getHandshakeStatus();
 			}
 			else if (status == HandshakeStatus.NEED_TASK) {
 				runDelegatedTasks();
