@@ -39,6 +39,7 @@ import io.github.echoserver.testing.EchoClient;
 import io.github.echoserver.testing.LogCapture;
 import io.github.echoserver.testing.RunningServer;
 import io.github.echoserver.testing.SmallSendBuffers;
+import io.github.echoserver.testing.TlsEngineClient;
 import io.github.echoserver.testing.TlsLineClient;
 
 import static io.github.echoserver.testing.Bytes.text;
@@ -246,14 +247,15 @@ class NioTlsTests {
 	}
 
 	@Test
-	void theClientsCloseNotifyEndsTheConnectionCleanlyAfterItsReplies() {
+	void theClientsCloseNotifyEndsTheConnectionAfterItsRepliesWithTheServersCloseNotify() {
 		try (RunningServer server = RunningServer.start(tls());
 				LogCapture log = LogCapture.start();
-				TlsLineClient client = TlsLineClient.connect(server.tcpPort())) {
+				TlsEngineClient client = TlsEngineClient.connect(server.tcpPort())) {
 			client.send("one\r\ntwo\r\nunterminated");
-			client.closeOutput();
-			assertThat(client.readToEnd())
-				.isEqualTo("server echo# one\r\nserver echo# two\r\nserver echo# unterminated\r\n");
+			// Only close_notify: the TCP connection stays open, so the server acts on close_notify itself.
+			client.sendCloseNotify();
+			assertThat(client.readToEnd()).isEqualTo(new TlsEngineClient.Ending(
+					"server echo# one\r\nserver echo# two\r\nserver echo# unterminated\r\n", true));
 			await().atMost(WAIT).until(() -> server.registry().active() == 0);
 			List<ILoggingEvent> warnings = log.events()
 				.stream()
@@ -268,20 +270,18 @@ class NioTlsTests {
 	void theAdministratorAndTheDrainSayByeThenCloseNotify() {
 		try (RunningServer server = RunningServer.start(tls());
 				LogCapture log = LogCapture.start();
-				TlsLineClient deleted = TlsLineClient.connect(server.tcpPort());
-				TlsLineClient drained = TlsLineClient.connect(server.tcpPort())) {
-			deleted.sendLine("first");
-			assertThat(deleted.readLine()).isEqualTo("server echo# first");
-			drained.sendLine("second");
-			assertThat(drained.readLine()).isEqualTo("server echo# second");
-
+				TlsEngineClient deleted = TlsEngineClient.connect(server.tcpPort());
+				TlsEngineClient drained = TlsEngineClient.connect(server.tcpPort())) {
+			await().atMost(WAIT).until(() -> server.registry().tlsHandshakes(HandshakeResult.OK) == 2);
 			String id = server.connectionFrom(deleted.localPort()).orElseThrow().getId();
 			assertThat(server.delete("/actuator/echo/connections/" + id).statusCode()).isEqualTo(204);
-			// The line, then close_notify: the read returns -1 (a close without it would throw).
-			assertThat(deleted.readToEnd()).isEqualTo("server bye# closed by administrator\r\n");
+			assertThat(deleted.readToEnd())
+				.isEqualTo(new TlsEngineClient.Ending("server bye# closed by administrator\r\n", true));
 
+			drained.sendLine("in flight");
 			server.close();
-			assertThat(drained.readToEnd()).isEqualTo("server bye# shutting down\r\n");
+			assertThat(drained.readToEnd())
+				.isEqualTo(new TlsEngineClient.Ending("server echo# in flight\r\nserver bye# shutting down\r\n", true));
 			log.assertNoErrorsOrStackTraces();
 		}
 	}
