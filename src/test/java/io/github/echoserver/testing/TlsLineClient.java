@@ -9,12 +9,17 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.security.GeneralSecurityException;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 import org.jspecify.annotations.Nullable;
 
@@ -42,7 +47,9 @@ public final class TlsLineClient implements AutoCloseable {
 	}
 
 	/**
-	 * A client context from the test material.
+	 * A client context from the test material. The client certificate is presented whatever
+	 * CAs the server names in its request: the JDK would otherwise send none from another CA,
+	 * and the server would never see a foreign certificate.
 	 * @param trustedCa the CA file the client trusts, e.g. {@code ca} for {@code tls/ca.pem}
 	 * @param clientCertificate the certificate (and key) it presents, e.g. {@code client}, or null for none
 	 * @return the context
@@ -53,7 +60,21 @@ public final class TlsLineClient implements AutoCloseable {
 					.withPrivateKey("classpath:tls/" + clientCertificate + ".key")
 				: null;
 		PemSslStoreDetails trust = PemSslStoreDetails.forCertificate("classpath:tls/" + trustedCa + ".pem");
-		return SslBundle.of(new PemSslStoreBundle(key, trust)).createSslContext();
+		SslBundle bundle = SslBundle.of(new PemSslStoreBundle(key, trust));
+		KeyManager[] keyManagers = bundle.getManagers().getKeyManagers();
+		for (int i = 0; i < keyManagers.length; i++) {
+			if (keyManagers[i] instanceof X509ExtendedKeyManager manager) {
+				keyManagers[i] = new PresentingAnyway(manager);
+			}
+		}
+		try {
+			SSLContext context = SSLContext.getInstance(SslBundle.DEFAULT_PROTOCOL);
+			context.init(keyManagers, bundle.getManagers().getTrustManagers(), null);
+			return context;
+		}
+		catch (GeneralSecurityException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	/** Connect to 127.0.0.1:{@code port} trusting the test CA, without a client certificate, and handshake. */
@@ -116,14 +137,17 @@ public final class TlsLineClient implements AutoCloseable {
 		return this.socket.getLocalPort();
 	}
 
+	/** The session the handshake settled, to compare with what the server reports. */
 	public SSLSession session() {
 		return this.socket.getSession();
 	}
 
+	/** The plaintext stream to the server, for a test that writes from a thread of its own. */
 	public OutputStream output() {
 		return this.out;
 	}
 
+	/** The plaintext stream from the server, for a test that reads in bulk. */
 	public InputStream input() {
 		return this.in;
 	}
@@ -164,45 +188,50 @@ public final class TlsLineClient implements AutoCloseable {
 		}
 	}
 
-	/** Read everything until the server's close_notify (or its close), as UTF-8. */
-	public String readToEnd() {
-		try {
-			return new String(this.in.readAllBytes(), StandardCharsets.UTF_8);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
+	/** A key manager that offers its certificate to any server that asks for one. */
+	private static final class PresentingAnyway extends X509ExtendedKeyManager {
 
-	/** The next byte of plaintext, or -1 at the server's close_notify. */
-	public int read() {
-		try {
-			return this.in.read();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
+		private final X509ExtendedKeyManager manager;
 
-	/** Send close_notify and stop sending; the server's replies can still be read. */
-	public void closeOutput() {
-		try {
-			this.socket.shutdownOutput();
+		PresentingAnyway(X509ExtendedKeyManager manager) {
+			this.manager = manager;
 		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
 
-	/** Change the bound of every later read. */
-	public TlsLineClient readTimeout(Duration timeout) {
-		try {
-			this.socket.setSoTimeout((int) timeout.toMillis());
-			return this;
+		@Override
+		public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+			return this.manager.chooseEngineClientAlias(keyType, null, engine);
 		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
+
+		@Override
+		public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+			return this.manager.chooseClientAlias(keyType, null, socket);
 		}
+
+		@Override
+		public String[] getClientAliases(String keyType, Principal[] issuers) {
+			return this.manager.getClientAliases(keyType, null);
+		}
+
+		@Override
+		public String[] getServerAliases(String keyType, Principal[] issuers) {
+			return this.manager.getServerAliases(keyType, issuers);
+		}
+
+		@Override
+		public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+			return this.manager.chooseServerAlias(keyType, issuers, socket);
+		}
+
+		@Override
+		public X509Certificate[] getCertificateChain(String alias) {
+			return this.manager.getCertificateChain(alias);
+		}
+
+		@Override
+		public PrivateKey getPrivateKey(String alias) {
+			return this.manager.getPrivateKey(alias);
+		}
+
 	}
 
 	@Override
