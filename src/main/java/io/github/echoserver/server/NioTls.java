@@ -21,7 +21,8 @@ import io.github.echoserver.pipeline.ConnectionPipeline;
  * TLS for one {@link EchoNioConnection}: an {@link SSLEngine} between its socket and its
  * pipeline, which reads and writes plaintext as it does in clear text. Spring Integration's
  * {@code TcpNioSSLConnection} cannot serve here: it relies on the per-read hand-off to a worker
- * that the event loops removed (and waits on that worker while the handshake needs more bytes).
+ * that the event loops removed (and a thread that writes during the handshake waits on a
+ * semaphore for the client's next handshake bytes).
  * <p>
  * Everything runs on the connection's loop and nothing waits: the handshake moves on as the
  * client's bytes arrive ({@code NEED_UNWRAP}) and as the socket takes the engine's messages
