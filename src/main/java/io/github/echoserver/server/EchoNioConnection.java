@@ -6,7 +6,10 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 
 import org.jspecify.annotations.Nullable;
@@ -36,6 +39,11 @@ import org.springframework.messaging.Message;
  * socket does not take is kept, and until the client has read it the loop waits for the socket
  * to become writable instead of reading or decoding more (so the replies kept are bounded by
  * those to one turn's lines).
+ * <p>
+ * On a TLS listener it reads and writes through {@link NioTls}: records in, plaintext to the
+ * pipeline; plaintext replies out, wrapped. The turns and the back-pressure are the same: what
+ * is kept while the client is slow to read is already wrapped, and records read but not yet
+ * unwrapped wait, as undecoded bytes do, until the plaintext before them is decoded.
  */
 final class EchoNioConnection extends TcpConnectionSupport implements ConnectionHandle, ReplySink {
 
@@ -66,6 +74,12 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	/** Waiting in its loop's turns: added once, however many times its turn runs out. */
 	private boolean turnScheduled;
 
+	/** TLS, once admitted on a TLS listener; null in clear text. */
+	private @Nullable NioTls tls;
+
+	/** Refused on a TLS listener: its refusal line, in clear text, would only garble the client's handshake. */
+	private boolean silent;
+
 	EchoNioConnection(SocketChannel channel, EventLoop loop, PipelineFactory pipelines,
 			@Nullable ApplicationEventPublisher publisher, String factoryName) {
 		super(channel.socket(), true, false, publisher, factoryName);
@@ -85,6 +99,29 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 		if (listener != null) {
 			this.pipeline.setListener(listener);
 		}
+	}
+
+	/**
+	 * On the accepting thread, once admitted on a TLS listener, before {@link #open()}: the
+	 * handshake timeout runs from now, and the client's first bytes start the handshake.
+	 * @param engine a server-mode engine that has not begun its handshake
+	 */
+	void secure(SSLEngine engine) {
+		this.tls = new NioTls(engine, this.loop, this.pipeline);
+		this.pipeline.handshakeStarted();
+	}
+
+	/**
+	 * On the accepting thread, when it cannot be served (refused by admission, or its set-up
+	 * failed): it ends on its loop, with the ending's line in clear text, or on a TLS listener
+	 * closed without a byte (the line would be garbage to a TLS client, and a handshake would
+	 * cost what a refusal saves).
+	 * @param ending why
+	 * @param quietly whether to close without the line
+	 */
+	void endUnserved(Ending ending, boolean quietly) {
+		this.silent = quietly;
+		end(ending);
 	}
 
 	/** On the accepting thread, once admitted: the open event, then the loop takes over. */
@@ -113,6 +150,10 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	 * returns the bytes read, 0 when none had arrived, or -1 when reading is over.
 	 */
 	private int readOnce(int maxLines) {
+		NioTls secured = this.tls;
+		if (secured != null) {
+			return readRecords(secured, maxLines);
+		}
 		ByteBuffer buffer = this.loop.readBuffer();
 		buffer.clear();
 		int n;
@@ -138,26 +179,109 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	}
 
 	/**
-	 * The loop's later pass: the next lines of what was read. Once none is left, reading
-	 * resumes, unless replies wait for the client (then {@link #onWritable} resumes it).
+	 * One TLS read: the records it completes are unwrapped, their plaintext handed to the
+	 * pipeline as a clear-text read's bytes are; returns as {@link #readOnce} does.
+	 */
+	private int readRecords(NioTls secured, int maxLines) {
+		ByteBuffer net = secured.networkIn();
+		int n;
+		try {
+			n = this.channel.read(net);
+		}
+		catch (IOException ex) {
+			this.pipeline.lost(ex);
+			return -1;
+		}
+		net.flip();
+		NioTls.Inbound inbound = net.hasRemaining() ? unwrapRecords(secured, net, maxLines) : NioTls.Inbound.DRAINED;
+		// With plaintext or records left for a later turn, the end of the stream is read again then.
+		if (n < 0 && inbound == NioTls.Inbound.DRAINED && this.undecoded == null && this.channel.isOpen()
+				&& !this.pipeline.isEnded()) {
+			secured.endOfInput();
+		}
+		return n;
+	}
+
+	/**
+	 * Every complete record of {@code net} unwrapped, and its plaintext through the pipeline, at
+	 * most {@code maxLines} lines of it now; the rest, plaintext and records, kept for the next turn.
+	 * @return why unwrapping stopped, or null when the connection has ended
+	 */
+	private NioTls.@Nullable Inbound unwrapRecords(NioTls secured, ByteBuffer net, int maxLines) {
+		while (true) {
+			ByteBuffer plain = secured.plainIn();
+			NioTls.Inbound inbound;
+			try {
+				inbound = secured.unwrap(net, plain, this::sendNetwork);
+			}
+			catch (SSLException ex) {
+				secured.failed(ex);
+				return null;
+			}
+			catch (IOException ex) {
+				this.pipeline.lost(ex);
+				return null;
+			}
+			if (inbound == NioTls.Inbound.FULL && plain.position() == 0) {
+				secured.growPlainIn();
+				continue;
+			}
+			int length = plain.position();
+			int taken = (length > 0) ? this.pipeline.received(plain.array(), 0, length, maxLines) : 0;
+			if (!this.channel.isOpen() || this.pipeline.isEnded()) {
+				return null;
+			}
+			secured.keepUnread(net);
+			if (taken < length) {
+				this.undecoded = ByteBuffer.wrap(Arrays.copyOfRange(plain.array(), taken, length));
+				endTurn();
+			}
+			else if (inbound == NioTls.Inbound.CLOSED) {
+				this.pipeline.endOfStream();
+			}
+			else if (inbound == NioTls.Inbound.FULL) {
+				// Bounded as a read is: the records left come on the next turn.
+				endTurn();
+			}
+			// BLOCKED: the records left come once the socket has taken the handshake's messages.
+			return inbound;
+		}
+	}
+
+	/**
+	 * The loop's later pass: the next lines of what was read (and on TLS, then the records
+	 * left). Once none is left, reading resumes, unless replies wait for the client (then
+	 * {@link #onWritable} resumes it).
 	 */
 	void onTurn() {
 		this.turnScheduled = false;
 		ByteBuffer kept = this.undecoded;
-		if (kept == null || this.pending != null) {
+		NioTls secured = this.tls;
+		boolean records = secured != null && secured.hasInput();
+		if ((kept == null && !records) || this.pending != null) {
 			return;
 		}
 		if (!this.channel.isOpen() || this.pipeline.isEnded()) {
 			this.undecoded = null;
 			return;
 		}
-		int taken = this.pipeline.resume(kept.array(), kept.position(), kept.remaining(), LINES_PER_TURN);
-		kept.position(kept.position() + taken);
-		if (kept.hasRemaining()) {
-			endTurn();
-			return;
+		if (kept != null) {
+			int taken = this.pipeline.resume(kept.array(), kept.position(), kept.remaining(), LINES_PER_TURN);
+			kept.position(kept.position() + taken);
+			if (kept.hasRemaining()) {
+				endTurn();
+				return;
+			}
+			this.undecoded = null;
 		}
-		this.undecoded = null;
+		if (secured != null && secured.hasInput() && this.pending == null && !this.pipeline.isEnded()) {
+			ByteBuffer net = secured.networkIn();
+			net.flip();
+			unwrapRecords(secured, net, LINES_PER_TURN);
+			if (this.undecoded != null || this.turnScheduled || !this.channel.isOpen()) {
+				return;
+			}
+		}
 		if (this.pending == null) {
 			interestedIn(SelectionKey.OP_READ);
 		}
@@ -215,24 +339,49 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 			return;
 		}
 		ByteBuffer bytes = batch.flip();
+		IOException failure = null;
 		try {
-			if (this.pending != null || !this.channel.isOpen()) {
-				// Behind the replies still waiting, in order; or nowhere, once closed.
-				keep(bytes);
-				return;
+			NioTls secured = this.tls;
+			if (secured != null) {
+				// Before the handshake has completed only an ending's line can come: it cannot go.
+				if (secured.isEstablished()) {
+					secured.wrap(bytes, this::sendNetwork);
+				}
 			}
-			writeSome(bytes);
-			if (bytes.hasRemaining()) {
-				keep(bytes);
-				waitForWritable();
+			else if (!this.silent) {
+				sendNetwork(bytes);
 			}
 		}
 		catch (IOException ex) {
-			this.pipeline.lost(ex);
+			failure = ex;
 		}
 		finally {
+			// Cleared before the failure ends the connection, whose ending flushes again.
 			batch.clear();
 		}
+		if (failure != null) {
+			this.pipeline.lost(failure);
+		}
+	}
+
+	/**
+	 * Bytes for the socket, in order: written now as far as the socket takes them, the rest
+	 * kept (and reading stops until the client has read it).
+	 * @return whether all were written
+	 */
+	private boolean sendNetwork(ByteBuffer bytes) throws IOException {
+		if (this.pending != null || !this.channel.isOpen()) {
+			// Behind the bytes still waiting, in order; or nowhere, once closed.
+			keep(bytes);
+			return false;
+		}
+		writeSome(bytes);
+		if (bytes.hasRemaining()) {
+			keep(bytes);
+			waitForWritable();
+			return false;
+		}
+		return true;
 	}
 
 	/** The socket is writable again: write what was kept, then decode or read again (or close). */
@@ -256,7 +405,7 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 		if (this.closeWhenWritten) {
 			closeNow();
 		}
-		else if (this.undecoded != null) {
+		else if (this.undecoded != null || (this.tls != null && this.tls.hasInput())) {
 			endTurn();
 		}
 		else {
@@ -303,9 +452,44 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	}
 
 	private void closeNow() {
+		// TLS's last words only at a record boundary: not after part of a record was written.
+		boolean atBoundary = this.pending == null;
 		this.pending = null;
 		this.undecoded = null;
+		NioTls secured = this.tls;
+		if (secured != null) {
+			ByteBuffer farewell = secured.close(atBoundary && this.loop.inLoop() && this.channel.isOpen());
+			if (farewell != null) {
+				try {
+					// Once, without waiting: a client that does not read gets its close all the same.
+					this.channel.write(farewell);
+				}
+				catch (IOException ex) {
+					// Gone already: the close below is all that is left.
+				}
+			}
+		}
 		close();
+	}
+
+	/**
+	 * The bytes this connection keeps now, asked on its loop: written and not taken by the
+	 * socket, read and not decoded, and on TLS read and not unwrapped. Bounded by a read's worth
+	 * and the replies to it, however much the client sends without reading (the back-pressure
+	 * tests read it).
+	 */
+	CompletableFuture<Integer> keptBytes() {
+		CompletableFuture<Integer> kept = new CompletableFuture<>();
+		this.loop.execute(() -> {
+			NioTls secured = this.tls;
+			kept.complete(remaining(this.pending) + remaining(this.undecoded)
+					+ ((secured != null) ? secured.unreadBytes() : 0));
+		});
+		return kept;
+	}
+
+	private static int remaining(@Nullable ByteBuffer buffer) {
+		return (buffer != null) ? buffer.remaining() : 0;
 	}
 
 	// Spring Integration's TcpConnection
@@ -349,7 +533,8 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 
 	@Override
 	public @Nullable SSLSession getSslSession() {
-		return null;
+		NioTls secured = this.tls;
+		return (secured != null && secured.isEstablished()) ? secured.session() : null;
 	}
 
 	// The registry's, the timeouts' and the drain's handle: any thread

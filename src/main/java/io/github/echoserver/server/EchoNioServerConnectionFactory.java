@@ -26,7 +26,8 @@ import org.springframework.integration.ip.tcp.connection.TcpConnectionSupport;
  * {@code TcpSocketSupport} hook, before the bind), publishes the listening event, and for each
  * new socket builds an {@link EchoNioConnection}, admits it, hands it to Spring Integration
  * (interceptors, the inbound adapter as its listener, the outbound adapter as its sender, the
- * open event) and assigns it to the next loop. Spring Integration's own
+ * open event) and assigns it to the next loop; on a TLS listener ({@code tls} given) it gets
+ * its {@code SSLEngine} once admitted ({@link NioTls}). Spring Integration's own
  * {@code TcpNioServerConnectionFactory} hands every readable socket from its select thread to a
  * worker and re-arms it afterwards: two {@code epoll_ctl} calls, a selector wake-up and a queue
  * hand-off per read, which the benchmark showed to be most of the gap to Netty.
@@ -123,11 +124,12 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 			setSocketAttributes(socket.socket());
 			connection = new EchoNioConnection(socket, this.loops.next(), this.pipelines, getApplicationEventPublisher(),
 					getComponentName());
-			// Before it is registered with its loop: a refused connection is never read.
+			// Before it is registered with its loop: a refused connection is never read, and on a
+			// TLS listener it is closed before any handshake.
 			Ending refusal = connection.pipeline()
 				.admit(socket.socket().getInetAddress(), connection.getPort(), ConnectionState.SERVING, connection);
 			if (refusal != null) {
-				connection.end(refusal);
+				connection.endUnserved(refusal, this.tls != null);
 				return;
 			}
 		}
@@ -138,6 +140,10 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 			return;
 		}
 		try {
+			if (this.tls != null) {
+				// Only once admitted: a refused client costs no engine and gets no TLS byte.
+				connection.secure(this.tls.newEngine(connection.getHostAddress(), connection.getPort()));
+			}
 			TcpConnectionSupport wrapped = wrapConnection(connection);
 			initializeConnection(wrapped, socket.socket());
 			connection.open();
@@ -148,7 +154,7 @@ final class EchoNioServerConnectionFactory extends AbstractServerConnectionFacto
 			logger.warn(() -> "Setting up the connection from " + connection.getHostAddress() + ":"
 					+ connection.getPort() + " failed: " + ex);
 			this.connections.remove(connection.getConnectionId());
-			connection.end(Ending.INTERNAL_ERROR);
+			connection.endUnserved(Ending.INTERNAL_ERROR, this.tls != null);
 		}
 	}
 

@@ -12,8 +12,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
+import javax.net.ssl.SSLEngine;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One thread with one selector that owns the NIO connections assigned to it: it reads them,
@@ -46,6 +49,9 @@ final class EventLoop implements Runnable {
 	private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER_SIZE);
 
 	private final ReplyBatch replies = new ReplyBatch();
+
+	/** Made when the first TLS connection needs them; a clear-text loop has none. */
+	private @Nullable TlsBuffers tlsBuffers;
 
 	private final LongAdder passes = new LongAdder();
 
@@ -201,6 +207,19 @@ final class EventLoop implements Runnable {
 
 	ReplyBatch replies() {
 		return this.replies;
+	}
+
+	/**
+	 * The loop's TLS scratch buffers, made on first use; on the loop's thread.
+	 * @param engine the engine of the connection asking, which sizes them the first time
+	 */
+	TlsBuffers tlsBuffers(SSLEngine engine) {
+		TlsBuffers buffers = this.tlsBuffers;
+		if (buffers == null) {
+			buffers = new TlsBuffers(engine);
+			this.tlsBuffers = buffers;
+		}
+		return buffers;
 	}
 
 	/** Whether the loop is handling events now rather than waiting for them. */
