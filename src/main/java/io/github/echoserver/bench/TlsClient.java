@@ -162,10 +162,35 @@ final class TlsClient {
 	}
 
 	/**
+	 * A trust manager of a client: it judges servers only. Extends the extended manager so that
+	 * the JDK does not wrap it in checks of its own.
+	 */
+	private abstract static class ServerTrust extends X509ExtendedTrustManager {
+
+		@Override
+		public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+			throw new CertificateException("the bench is a client");
+		}
+
+		@Override
+		public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+				throws CertificateException {
+			checkClientTrusted(chain, authType);
+		}
+
+		@Override
+		public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+				throws CertificateException {
+			checkClientTrusted(chain, authType);
+		}
+
+	}
+
+	/**
 	 * The JDK's PKIX check with a failure worth reading: the handshake error the bench prints is
 	 * this message, where the JDK's own names its certificate path builder.
 	 */
-	private static final class CaTrust extends X509ExtendedTrustManager {
+	private static final class CaTrust extends ServerTrust {
 
 		private final X509TrustManager pkix;
 
@@ -202,23 +227,6 @@ final class TlsClient {
 		}
 
 		@Override
-		public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-			throw new CertificateException("the bench is a client");
-		}
-
-		@Override
-		public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-				throws CertificateException {
-			checkClientTrusted(chain, authType);
-		}
-
-		@Override
-		public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-				throws CertificateException {
-			checkClientTrusted(chain, authType);
-		}
-
-		@Override
 		public X509Certificate[] getAcceptedIssuers() {
 			return this.pkix.getAcceptedIssuers();
 		}
@@ -229,7 +237,7 @@ final class TlsClient {
 	 * {@code --tls-insecure}: every certificate passes. Extends the extended manager so that the
 	 * JDK does not wrap it in its own checks (algorithm constraints) that would refuse some.
 	 */
-	private static final class AnyCertificate extends X509ExtendedTrustManager {
+	private static final class AnyCertificate extends ServerTrust {
 
 		@Override
 		public void checkServerTrusted(X509Certificate[] chain, String authType) {
@@ -244,23 +252,6 @@ final class TlsClient {
 		@Override
 		public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
 			// any server
-		}
-
-		@Override
-		public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-			throw new CertificateException("the bench is a client");
-		}
-
-		@Override
-		public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-				throws CertificateException {
-			checkClientTrusted(chain, authType);
-		}
-
-		@Override
-		public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-				throws CertificateException {
-			checkClientTrusted(chain, authType);
 		}
 
 		@Override

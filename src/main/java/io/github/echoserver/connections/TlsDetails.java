@@ -1,5 +1,11 @@
 package io.github.echoserver.connections;
 
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -11,4 +17,25 @@ import org.jspecify.annotations.Nullable;
  * when the client presented none
  */
 public record TlsDetails(String protocol, String cipherSuite, @Nullable String clientSubject) {
+
+	/**
+	 * What a session that has completed its handshake settled.
+	 * @param session the server's side of it
+	 * @return its protocol, cipher suite and client certificate subject (null when the client
+	 * presented none: client-auth none, or want and it had none)
+	 */
+	public static TlsDetails of(SSLSession session) {
+		String clientSubject = null;
+		try {
+			Certificate[] chain = session.getPeerCertificates();
+			if (chain.length > 0 && chain[0] instanceof X509Certificate certificate) {
+				clientSubject = certificate.getSubjectX500Principal().getName();
+			}
+		}
+		catch (SSLPeerUnverifiedException ex) {
+			// No client certificate.
+		}
+		return new TlsDetails(session.getProtocol(), session.getCipherSuite(), clientSubject);
+	}
+
 }

@@ -5,14 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
@@ -172,7 +169,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 				return false;
 			}
 			this.handshaken = true;
-			this.pipeline.handshakeCompleted(details(layered.getSession()));
+			this.pipeline.handshakeCompleted(TlsDetails.of(layered.getSession()));
 			return true;
 		}
 		catch (IOException ex) {
@@ -189,20 +186,6 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 			}
 			return false;
 		}
-	}
-
-	private static TlsDetails details(SSLSession session) {
-		String clientSubject = null;
-		try {
-			Certificate[] chain = session.getPeerCertificates();
-			if (chain.length > 0 && chain[0] instanceof X509Certificate certificate) {
-				clientSubject = certificate.getSubjectX500Principal().getName();
-			}
-		}
-		catch (SSLPeerUnverifiedException ex) {
-			// No client certificate (client-auth none, or want and the client had none).
-		}
-		return new TlsDetails(session.getProtocol(), session.getCipherSuite(), clientSubject);
 	}
 
 	/** The engine's own words, e.g. {@code Unsupported or unrecognized SSL message}. */

@@ -2,14 +2,11 @@ package io.github.echoserver.server;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 import org.jspecify.annotations.Nullable;
@@ -269,23 +266,8 @@ final class NioTls {
 	private void completed() {
 		if (!this.established) {
 			this.established = true;
-			this.pipeline.handshakeCompleted(details());
+			this.pipeline.handshakeCompleted(TlsDetails.of(this.engine.getSession()));
 		}
-	}
-
-	private TlsDetails details() {
-		SSLSession session = this.engine.getSession();
-		String clientSubject = null;
-		try {
-			Certificate[] chain = session.getPeerCertificates();
-			if (chain.length > 0 && chain[0] instanceof X509Certificate certificate) {
-				clientSubject = certificate.getSubjectX500Principal().getName();
-			}
-		}
-		catch (SSLPeerUnverifiedException ex) {
-			// The client presented no certificate (none asked for, or "want").
-		}
-		return new TlsDetails(session.getProtocol(), session.getCipherSuite(), clientSubject);
 	}
 
 	/**
