@@ -18,6 +18,7 @@ import io.github.echoserver.testing.TlsClients;
 
 import static io.github.echoserver.testing.Echoes.assertEchoes;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * TLS with {@code processes: 2} on the blocking transport: every worker serves TLS from the same
@@ -51,6 +52,18 @@ class MultiProcessTlsTests {
 				}
 				assertThat(workers).as("workers that served TLS clients among %d", clients.size())
 					.containsExactly(1, 2);
+				JsonNode tls = supervisor.echo().at("/tls");
+				assertThat(tls.at("/bundle").asString()).as("%s", tls).isEqualTo("test");
+				assertThat(tls.at("/port").asInt()).isEqualTo(supervisor.tcpPort());
+				assertThat(tls.at("/only").asBoolean()).isTrue();
+				assertThat(tls.at("/active").asInt()).as("summed over the workers").isEqualTo(clients.size());
+				assertThat(tls.at("/handshakes/ok").asLong()).isEqualTo(clients.size());
+				// The meters read each worker's figures as the supervisor last refreshed them.
+				await().atMost(LISTEN)
+					.untilAsserted(() -> assertThat(
+							AdminApi.sample(supervisor.prometheus(), "echo_tls_handshakes_total", "result=\"ok\""))
+						.as("worker 1's handshakes, or worker 2's")
+						.isPositive());
 			}
 			finally {
 				clients.forEach(EchoClient::close);
