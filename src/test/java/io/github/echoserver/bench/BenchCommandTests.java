@@ -4,14 +4,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 import io.github.echoserver.testing.RunningServer;
 
@@ -75,7 +71,7 @@ class BenchCommandTests {
 	@Test
 	void echoModeGetsEveryReplyRight() {
 		// Two seconds, so that at least one progress line (one per second) is printed before the end.
-		Run run = bench("-c", "4", "-w", "0", "-d", "2", target());
+		BenchInvocation run = bench("-c", "4", "-w", "0", "-d", "2", target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		Map<String, String> summary = run.summary();
 		assertThat(summary).containsKeys(COMMON_KEYS.toArray(String[]::new))
@@ -94,7 +90,7 @@ class BenchCommandTests {
 
 	@Test
 	void pipelinedEchoOnTwoThreadsGetsEveryReplyRight() {
-		Run run = bench("-c", "4", "-p", "16", "-t", "2", "-s", "100", "-w", "0", "-d", "1", target());
+		BenchInvocation run = bench("-c", "4", "-p", "16", "-t", "2", "-s", "100", "-w", "0", "-d", "1", target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsEntry("pipeline", "16")
 			.containsEntry("threads", "2")
@@ -106,7 +102,7 @@ class BenchCommandTests {
 
 	@Test
 	void connectModeCompletesCycles() {
-		Run run = bench("-m", "connect", "-c", "2", "-w", "0", "-d", "1", target());
+		BenchInvocation run = bench("-m", "connect", "-c", "2", "-w", "0", "-d", "1", target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsKeys(COMMON_KEYS.toArray(String[]::new))
 			.containsKeys("connects", "cps")
@@ -118,7 +114,7 @@ class BenchCommandTests {
 
 	@Test
 	void holdModeKeepsEveryConnectionAndChecksItTwice() {
-		Run run = bench("-m", "hold", "-c", "200", "-d", "1", target());
+		BenchInvocation run = bench("-m", "hold", "-c", "200", "-d", "1", target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsKeys(COMMON_KEYS.toArray(String[]::new))
 			.containsEntry("mode", "hold")
@@ -133,7 +129,7 @@ class BenchCommandTests {
 
 	@Test
 	void pacedEchoSpreadsTheRateOverTheConnectionsAndNeverExceedsIt() {
-		Run run = bench("-c", "4", "--rate", "400", "-w", "0", "-d", "2", target());
+		BenchInvocation run = bench("-c", "4", "--rate", "400", "-w", "0", "-d", "2", target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsEntry("rate", "400")
 			.containsEntry("conns_with_reply", "4")
@@ -158,7 +154,7 @@ class BenchCommandTests {
 			Thread serving = new Thread(() -> answerEvery50Millis(slowServer), "slow-server");
 			serving.setDaemon(true);
 			serving.start();
-			Run run = bench("-c", "1", "--rate", "100", "-w", "0", "-d", "2", "127.0.0.1:" + slowServer.getLocalPort());
+			BenchInvocation run = bench("-c", "1", "--rate", "100", "-w", "0", "-d", "2", "127.0.0.1:" + slowServer.getLocalPort());
 			assertThat(run.exitCode()).as(run.toString()).isZero();
 			assertThat(run.summary()).containsEntry("errors", "0").containsEntry("mismatches", "0");
 			// One line in flight (-p 1), each answered 50 ms or more after it came: at most 40 in 2 s.
@@ -172,7 +168,7 @@ class BenchCommandTests {
 
 	@Test
 	void pacedConnectModeNeverExceedsTheRate() {
-		Run run = bench("-m", "connect", "-c", "4", "--rate", "100", "-w", "0", "-d", "2", target());
+		BenchInvocation run = bench("-m", "connect", "-c", "4", "--rate", "100", "-w", "0", "-d", "2", target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsEntry("rate", "100").containsEntry("errors", "0");
 		// 200 cycles are due in the window, and one due at its end may not start early into it (it did: 201).
@@ -182,14 +178,14 @@ class BenchCommandTests {
 
 	@Test
 	void unpacedRunsSayRateZero() {
-		Run run = bench("-m", "connect", "-c", "1", "-w", "0", "-d", "1", target());
+		BenchInvocation run = bench("-m", "connect", "-c", "1", "-w", "0", "-d", "1", target());
 		assertThat(run.summary()).containsEntry("rate", "0");
 		assertThat(run.out()).doesNotContain("target ");
 	}
 
 	@Test
 	void trickleModeCountsLineTimeoutsAndReopens() {
-		Run run = bench("-m", "trickle", "-c", "3", "--interval", "100", "-d", "3", lineTimeoutTarget());
+		BenchInvocation run = bench("-m", "trickle", "-c", "3", "--interval", "100", "-d", "3", lineTimeoutTarget());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		Map<String, String> summary = run.summary();
 		assertThat(summary).containsKeys(COMMON_KEYS.toArray(String[]::new))
@@ -215,7 +211,7 @@ class BenchCommandTests {
 
 	@Test
 	void trickleModeSlowerThanTheIdleTimeoutIsCutForIdleness() {
-		Run run = bench("-m", "trickle", "-c", "2", "--interval", "1000", "-d", "2", strictTarget());
+		BenchInvocation run = bench("-m", "trickle", "-c", "2", "--interval", "1000", "-d", "2", strictTarget());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsEntry("line_timeout", "0").containsEntry("errors", "0");
 		// Cut after 400 ms of silence, before the line timeout; a slot opens at most one connection per
@@ -229,7 +225,7 @@ class BenchCommandTests {
 		try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			port = free.getLocalPort();
 		}
-		Run run = bench("-m", "trickle", "-c", "2", "--interval", "200", "-d", "1", "127.0.0.1:" + port);
+		BenchInvocation run = bench("-m", "trickle", "-c", "2", "--interval", "200", "-d", "1", "127.0.0.1:" + port);
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
 		assertThat(run.summary()).containsEntry("opened", "0");
 		assertThat(Long.parseLong(run.summary().get("conn_fail"))).isGreaterThanOrEqualTo(2);
@@ -238,7 +234,7 @@ class BenchCommandTests {
 	@Test
 	void aHalfHourDurationIsAccepted() {
 		// Cut at once by the hard limit: what matters is that the options are not refused (exit code 2).
-		Run run = bench("-d", "1800", "-w", "0", "--max-duration", "1", target());
+		BenchInvocation run = bench("-d", "1800", "-w", "0", "--max-duration", "1", target());
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
 		assertThat(run.summary()).containsEntry("duration_s", "1800").containsEntry("mismatches", "0");
 	}
@@ -249,7 +245,7 @@ class BenchCommandTests {
 			Thread serving = new Thread(() -> answerWithAWrongByte(wrongServer), "wrong-byte-server");
 			serving.setDaemon(true);
 			serving.start();
-			Run run = bench("-c", "2", "-w", "0", "-d", "1", "127.0.0.1:" + wrongServer.getLocalPort());
+			BenchInvocation run = bench("-c", "2", "-w", "0", "-d", "1", "127.0.0.1:" + wrongServer.getLocalPort());
 			assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
 			assertThat(run.summary()).containsEntry("replies", "0").containsEntry("errors", "0");
 			assertThat(Long.parseLong(run.summary().get("mismatches"))).isPositive();
@@ -263,7 +259,7 @@ class BenchCommandTests {
 		try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			port = free.getLocalPort();
 		}
-		Run run = bench("-c", "3", "-w", "0", "-d", "1", "127.0.0.1:" + port);
+		BenchInvocation run = bench("-c", "3", "-w", "0", "-d", "1", "127.0.0.1:" + port);
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
 		assertThat(run.summary()).containsEntry("conn_ok", "0").containsEntry("conn_fail", "3");
 		assertThat(run.out()).contains("first error", "connect");
@@ -272,7 +268,7 @@ class BenchCommandTests {
 	@Test
 	void theHardLimitEndsTheRunWhateverTheServerDoes() {
 		long start = System.nanoTime();
-		Run run = bench("-c", "2", "-w", "0", "-d", "30", "--max-duration", "1", target());
+		BenchInvocation run = bench("-c", "2", "-w", "0", "-d", "30", "--max-duration", "1", target());
 		System.out.println("BenchCommandTests hard limit: a 30 s run stopped after "
 				+ Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
 		assertThat(run.exitCode()).isEqualTo(1);
@@ -284,7 +280,7 @@ class BenchCommandTests {
 
 	@Test
 	void helpListsTheOptionsAndExitsWithZero() {
-		Run run = bench("--help");
+		BenchInvocation run = bench("--help");
 		assertThat(run.exitCode()).isZero();
 		assertThat(run.out()).contains("Usage: bench", "--connections", "--pipeline", "--size", "--warmup",
 				"--duration", "--mode", "--threads", "--timeout", "--max-duration", "host:port",
@@ -296,7 +292,7 @@ class BenchCommandTests {
 			"--rate -1", "-m hold --rate 10", "-m trickle --rate 10", "--interval 100", "-m trickle --interval 0",
 			"-m trickle -p 2", "localhost", "127.0.0.1:99999" })
 	void badUsageExitsWithTwo(String args) {
-		Run run = bench(args.split(" "));
+		BenchInvocation run = bench(args.split(" "));
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
 		assertThat(run.err()).contains("Usage: bench");
 	}
@@ -313,13 +309,8 @@ class BenchCommandTests {
 		return "127.0.0.1:" + strictServer.tcpPort();
 	}
 
-	private static Run bench(String... args) {
-		StringWriter out = new StringWriter();
-		StringWriter err = new StringWriter();
-		int exitCode = new CommandLine(new BenchCommand()).setOut(new PrintWriter(out, true))
-			.setErr(new PrintWriter(err, true))
-			.execute(args);
-		return new Run(exitCode, out.toString(), err.toString());
+	private static BenchInvocation bench(String... args) {
+		return BenchInvocation.of(args);
 	}
 
 	/** Replies "server echo# " and the line with its first byte changed, until the client leaves. */
@@ -380,23 +371,6 @@ class BenchCommandTests {
 				return; // closed by the test
 			}
 		}
-	}
-
-	private record Run(int exitCode, String out, String err) {
-
-		/** The last line of standard output as key=value pairs. */
-		Map<String, String> summary() {
-			String[] lines = this.out.strip().split("\n");
-			Map<String, String> pairs = new LinkedHashMap<>();
-			for (String pair : lines[lines.length - 1].strip().split(" ")) {
-				int equals = pair.indexOf('=');
-				if (equals > 0) {
-					pairs.put(pair.substring(0, equals), pair.substring(equals + 1));
-				}
-			}
-			return pairs;
-		}
-
 	}
 
 }

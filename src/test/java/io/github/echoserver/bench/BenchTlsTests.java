@@ -1,14 +1,11 @@
 package io.github.echoserver.bench;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -17,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -55,7 +51,7 @@ class BenchTlsTests {
 
 	@Test
 	void echoModeThroughTlsGetsEveryReplyRight() {
-		Run run = bench("--tls", "--tls-ca", CA, "-c", "4", "-w", "1", "-d", "1", server.target());
+		BenchInvocation run = bench("--tls", "--tls-ca", CA, "-c", "4", "-w", "1", "-d", "1", server.target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsEntry("conn_ok", "4")
 			.containsEntry("conns_with_reply", "4")
@@ -71,7 +67,7 @@ class BenchTlsTests {
 	@Test
 	void pipelinedLinesLargerThanARecordOnTwoThreadsGetEveryReplyRight() {
 		// 20,000-byte lines: every request and reply spans two TLS records, many records a read.
-		Run run = bench("--tls", "--tls-ca", CA, "-c", "4", "-t", "2", "-p", "8", "-s", "20000", "-w", "1", "-d", "1",
+		BenchInvocation run = bench("--tls", "--tls-ca", CA, "-c", "4", "-t", "2", "-p", "8", "-s", "20000", "-w", "1", "-d", "1",
 				server.target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsEntry("conns_with_reply", "4")
@@ -89,7 +85,7 @@ class BenchTlsTests {
 
 	@Test
 	void tls12IsOfferedAlone() {
-		Run run = bench("--tls", "--tls-ca", CA, "--tls-protocol", "TLSv1.2", "-c", "2", "-w", "1", "-d", "1",
+		BenchInvocation run = bench("--tls", "--tls-ca", CA, "--tls-protocol", "TLSv1.2", "-c", "2", "-w", "1", "-d", "1",
 				server.target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsEntry("conns_with_reply", "2")
@@ -101,7 +97,7 @@ class BenchTlsTests {
 	void connectModeHasAHandshakeForEveryCycle() {
 		long handshakesBefore = server.handshakes();
 		long failedBefore = server.failed();
-		Run run = bench("--tls", "--tls-ca", CA, "-m", "connect", "-c", "2", "-w", "0", "-d", "1", server.target());
+		BenchInvocation run = bench("--tls", "--tls-ca", CA, "-m", "connect", "-c", "2", "-w", "0", "-d", "1", server.target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		Map<String, String> summary = run.summary();
 		assertThat(summary).containsEntry("errors", "0").containsEntry("mismatches", "0").containsEntry("tls", "TLSv1.3");
@@ -120,7 +116,7 @@ class BenchTlsTests {
 
 	@Test
 	void holdModeThroughTlsChecksEveryConnectionTwice() {
-		Run run = bench("--tls", "--tls-ca", CA, "-m", "hold", "-c", "20", "-d", "1", server.target());
+		BenchInvocation run = bench("--tls", "--tls-ca", CA, "-m", "hold", "-c", "20", "-d", "1", server.target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsEntry("answered_initial", "20")
 			.containsEntry("answered_final", "20")
@@ -130,7 +126,7 @@ class BenchTlsTests {
 
 	@Test
 	void aServerCertificateTheCaDidNotSignFailsWithOneLine() {
-		Run run = bench("--tls", "--tls-ca", OTHER_CA, "-c", "2", "-w", "1", "-d", "1", server.target());
+		BenchInvocation run = bench("--tls", "--tls-ca", OTHER_CA, "-c", "2", "-w", "1", "-d", "1", server.target());
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
 		assertThat(run.summary()).containsEntry("replies", "0").containsEntry("tls", "none").containsEntry("tls_handshakes", "0");
 		assertThat(run.out()).containsOnlyOnce("first error")
@@ -141,7 +137,7 @@ class BenchTlsTests {
 
 	@Test
 	void insecureTrustsAnyCertificateAndSaysSoLoudly() {
-		Run run = bench("--tls", "--tls-insecure", "-c", "2", "-w", "1", "-d", "1", server.target());
+		BenchInvocation run = bench("--tls", "--tls-insecure", "-c", "2", "-w", "1", "-d", "1", server.target());
 		assertThat(run.exitCode()).as(run.toString()).isZero();
 		assertThat(run.summary()).containsEntry("conns_with_reply", "2").containsEntry("mismatches", "0");
 		assertThat(run.err())
@@ -151,13 +147,13 @@ class BenchTlsTests {
 	@Test
 	void aClientCertificateGetsThroughMutualTlsAndNoneIsRefused() throws IOException, GeneralSecurityException {
 		try (TlsEchoServer mutual = TlsEchoServer.start(true)) {
-			Run run = bench("--tls", "--tls-ca", CA, "--tls-cert", TLS + "client.pem", "--tls-key", TLS + "client.key",
+			BenchInvocation run = bench("--tls", "--tls-ca", CA, "--tls-cert", TLS + "client.pem", "--tls-key", TLS + "client.key",
 					"-m", "hold", "-c", "2", "-d", "1", mutual.target());
 			assertThat(run.exitCode()).as(run.toString()).isZero();
 			assertThat(run.summary()).containsEntry("answered_final", "2").containsEntry("mismatches", "0");
 			assertThat(run.out()).contains("trusting " + CA + " with a client certificate");
 			// TLS 1.3: the client's part is over before the server refuses, so it is the reply that fails.
-			Run refused = bench("--tls", "--tls-ca", CA, "-m", "hold", "-c", "2", "-d", "1", mutual.target());
+			BenchInvocation refused = bench("--tls", "--tls-ca", CA, "-m", "hold", "-c", "2", "-d", "1", mutual.target());
 			assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
 			assertThat(refused.summary()).containsEntry("answered_initial", "0");
 			assertThat(refused.out()).containsPattern("first error     read: TLS[a-z ]*: Received fatal alert: \\w+\n")
@@ -169,7 +165,7 @@ class BenchTlsTests {
 	void aServerThatNeverSpeaksTlsIsATimeoutThatSaysSo() throws IOException {
 		// Connects complete in the backlog; nobody ever accepts, so no ServerHello ever comes.
 		try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-			Run run = bench("--tls", "--tls-ca", CA, "--timeout", "1", "-c", "1", "-w", "0", "-d", "2",
+			BenchInvocation run = bench("--tls", "--tls-ca", CA, "--timeout", "1", "-c", "1", "-w", "0", "-d", "2",
 					"127.0.0.1:" + silent.getLocalPort());
 			assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
 			assertThat(run.summary()).containsEntry("tls", "none").containsEntry("timeouts", "1");
@@ -181,7 +177,7 @@ class BenchTlsTests {
 	void clearTextRunsSayTlsOff() throws IOException {
 		// A server that never answers: the same timeout as above, with no word about TLS.
 		try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-			Run run = bench("--timeout", "1", "-c", "1", "-w", "0", "-d", "2", "127.0.0.1:" + silent.getLocalPort());
+			BenchInvocation run = bench("--timeout", "1", "-c", "1", "-w", "0", "-d", "2", "127.0.0.1:" + silent.getLocalPort());
 			assertThat(run.summary()).containsEntry("tls", "off").doesNotContainKey("tls_handshakes");
 			assertThat(run.out()).contains("first error     no reply within 1 s").doesNotContain("handshake");
 		}
@@ -189,7 +185,7 @@ class BenchTlsTests {
 
 	@Test
 	void helpListsTheTlsOptions() {
-		Run run = bench("--help");
+		BenchInvocation run = bench("--help");
 		assertThat(run.exitCode()).isZero();
 		assertThat(run.out()).contains("--tls", "--tls-ca=FILE.pem", "--tls-insecure", "--tls-protocol=VERSION",
 				"--tls-cert=FILE.pem", "--tls-key=FILE.pem");
@@ -203,35 +199,13 @@ class BenchTlsTests {
 			"--tls-cert src/test/resources/tls/client.pem --tls-key src/test/resources/tls/client.key",
 			"--tls --tls-insecure --tls-cert src/test/resources/tls/client.key --tls-key src/test/resources/tls/client.key" })
 	void badTlsUsageExitsWithTwo(String args) {
-		Run run = bench(args.replace("CA", CA).split(" "));
+		BenchInvocation run = bench(args.replace("CA", CA).split(" "));
 		assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
 		assertThat(run.err()).contains("Usage: bench");
 	}
 
-	private static Run bench(String... args) {
-		StringWriter out = new StringWriter();
-		StringWriter err = new StringWriter();
-		int exitCode = new CommandLine(new BenchCommand()).setOut(new PrintWriter(out, true))
-			.setErr(new PrintWriter(err, true))
-			.execute(args);
-		return new Run(exitCode, out.toString(), err.toString());
-	}
-
-	private record Run(int exitCode, String out, String err) {
-
-		/** The last line of standard output as key=value pairs. */
-		Map<String, String> summary() {
-			String[] lines = this.out.strip().split("\n");
-			Map<String, String> pairs = new LinkedHashMap<>();
-			for (String pair : lines[lines.length - 1].strip().split(" ")) {
-				int equals = pair.indexOf('=');
-				if (equals > 0) {
-					pairs.put(pair.substring(0, equals), pair.substring(equals + 1));
-				}
-			}
-			return pairs;
-		}
-
+	private static BenchInvocation bench(String... args) {
+		return BenchInvocation.of(args);
 	}
 
 }
