@@ -49,16 +49,14 @@ public class ConnectionRegistry {
 
 	private final LongAdder accepted = new LongAdder();
 
-	private final LongAdder closed = new LongAdder();
+	/** Closes by why: every close is in exactly one of these, so their sum is {@link #closed()}. */
+	private final Map<Ending, LongAdder> closedBy = counters(Ending.class);
 
-	/** {@link #closed} split by why: every close is in exactly one of these. */
-	private final Map<Ending, LongAdder> closedBy = new EnumMap<>(Ending.class);
+	private final Map<RejectionReason, LongAdder> rejected = counters(RejectionReason.class);
 
-	private final Map<RejectionReason, LongAdder> rejected = new EnumMap<>(RejectionReason.class);
+	private final Map<Listener, LongAdder> acceptedOn = counters(Listener.class);
 
-	private final Map<Listener, LongAdder> acceptedOn = new EnumMap<>(Listener.class);
-
-	private final Map<HandshakeResult, LongAdder> handshakes = new EnumMap<>(HandshakeResult.class);
+	private final Map<HandshakeResult, LongAdder> handshakes = counters(HandshakeResult.class);
 
 	private final LongAdder linesTooLong = new LongAdder();
 
@@ -91,18 +89,15 @@ public class ConnectionRegistry {
 	public ConnectionRegistry(int limit, int perClientLimit) {
 		this.limit = limit;
 		this.perClientLimit = perClientLimit;
-		for (RejectionReason reason : RejectionReason.values()) {
-			this.rejected.put(reason, new LongAdder());
+	}
+
+	/** A counter for each value of {@code type}, there from the start, so that counting never adds one. */
+	private static <E extends Enum<E>> Map<E, LongAdder> counters(Class<E> type) {
+		Map<E, LongAdder> counters = new EnumMap<>(type);
+		for (E value : type.getEnumConstants()) {
+			counters.put(value, new LongAdder());
 		}
-		for (Listener listener : Listener.values()) {
-			this.acceptedOn.put(listener, new LongAdder());
-		}
-		for (HandshakeResult result : HandshakeResult.values()) {
-			this.handshakes.put(result, new LongAdder());
-		}
-		for (Ending ending : Ending.values()) {
-			this.closedBy.put(ending, new LongAdder());
-		}
+		return counters;
 	}
 
 	/**
@@ -224,7 +219,6 @@ public class ConnectionRegistry {
 				this.waiting.decrementAndGet();
 			}
 			releaseClient(connection.getRemoteAddress());
-			this.closed.increment();
 			// A socket closed under its pipeline without an ending (the factory's own stop) was
 			// lost to it.
 			Ending ending = connection.getEnding();
@@ -343,7 +337,7 @@ public class ConnectionRegistry {
 	}
 
 	public long closed() {
-		return this.closed.sum();
+		return sum(this.closedBy);
 	}
 
 	/**
@@ -362,7 +356,15 @@ public class ConnectionRegistry {
 
 	/** Refusals for every reason together. */
 	public long rejected() {
-		return this.rejected.values().stream().mapToLong(LongAdder::sum).sum();
+		return sum(this.rejected);
+	}
+
+	private static long sum(Map<?, LongAdder> counters) {
+		long sum = 0;
+		for (LongAdder counter : counters.values()) {
+			sum += counter.sum();
+		}
+		return sum;
 	}
 
 	/** {@code echo.max-connections}. */
