@@ -156,12 +156,14 @@ public class ConnectionRegistry {
 	 * @param remoteAddress the client's IP address
 	 * @param remotePort the client's port
 	 * @param state where it starts: waiting for a worker, or served at once
+	 * @param listener the listener that accepted it (clear text or TLS)
 	 * @param handle how to close or drain it later
 	 * @return the tracked connection, or {@code null} when it must be refused (already counted)
 	 */
 	public @Nullable TrackedConnection admit(String id, String remoteAddress, int remotePort, ConnectionState state,
-			ConnectionHandle handle) {
-		TrackedConnection connection = new TrackedConnection(id, remoteAddress, remotePort, state, handle, this);
+			Listener listener, ConnectionHandle handle) {
+		TrackedConnection connection = new TrackedConnection(id, remoteAddress, remotePort, state, listener, handle,
+				this);
 		// Two listeners (clear text and TLS) accept on two threads: the check and the insert go
 		// together, so that the limit holds exactly. Uncontended with one listener; closes, which
 		// only make room, take no lock.
@@ -176,6 +178,7 @@ public class ConnectionRegistry {
 			this.connections.put(id, connection);
 		}
 		this.accepted.increment();
+		this.acceptedOn.get(listener).increment();
 		return connection;
 	}
 
@@ -247,16 +250,6 @@ public class ConnectionRegistry {
 	/** A client stopped reading its replies for {@code echo.write-timeout} and was closed. */
 	public void writeTimedOut() {
 		this.writeTimeouts.increment();
-	}
-
-	/**
-	 * An admitted connection came through this listener (clear text or TLS).
-	 * @param connection the connection just admitted
-	 * @param listener its listener
-	 */
-	public void acceptedOn(TrackedConnection connection, Listener listener) {
-		connection.setListener(listener);
-		this.acceptedOn.get(listener).increment();
 	}
 
 	/** Connections taken on through this listener since start. */
