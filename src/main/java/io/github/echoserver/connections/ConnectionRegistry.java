@@ -49,16 +49,14 @@ public class ConnectionRegistry {
 
 	private final LongAdder accepted = new LongAdder();
 
-	private final LongAdder closed = new LongAdder();
+	/** Closes by why: every close is in exactly one of these, so their sum is {@link #closed()}. */
+	private final Map<Ending, LongAdder> closedBy = counters(Ending.class);
 
-	/** {@link #closed} split by why: every close is in exactly one of these. */
-	private final Map<Ending, LongAdder> closedBy = new EnumMap<>(Ending.class);
+	private final Map<RejectionReason, LongAdder> rejected = counters(RejectionReason.class);
 
-	private final Map<RejectionReason, LongAdder> rejected = new EnumMap<>(RejectionReason.class);
+	private final Map<Listener, LongAdder> acceptedOn = counters(Listener.class);
 
-	private final Map<Listener, LongAdder> acceptedOn = new EnumMap<>(Listener.class);
-
-	private final Map<HandshakeResult, LongAdder> handshakes = new EnumMap<>(HandshakeResult.class);
+	private final Map<HandshakeResult, LongAdder> handshakes = counters(HandshakeResult.class);
 
 	private final LongAdder linesTooLong = new LongAdder();
 
@@ -91,18 +89,15 @@ public class ConnectionRegistry {
 	public ConnectionRegistry(int limit, int perClientLimit) {
 		this.limit = limit;
 		this.perClientLimit = perClientLimit;
-		for (RejectionReason reason : RejectionReason.values()) {
-			this.rejected.put(reason, new LongAdder());
+	}
+
+	/** A counter for each value of {@code type}, there from the start, so that counting never adds one. */
+	private static <E extends Enum<E>> Map<E, LongAdder> counters(Class<E> type) {
+		Map<E, LongAdder> counters = new EnumMap<>(type);
+		for (E value : type.getEnumConstants()) {
+			counters.put(value, new LongAdder());
 		}
-		for (Listener listener : Listener.values()) {
-			this.acceptedOn.put(listener, new LongAdder());
-		}
-		for (HandshakeResult result : HandshakeResult.values()) {
-			this.handshakes.put(result, new LongAdder());
-		}
-		for (Ending ending : Ending.values()) {
-			this.closedBy.put(ending, new LongAdder());
-		}
+		return counters;
 	}
 
 	/**
@@ -161,12 +156,14 @@ public class ConnectionRegistry {
 	 * @param remoteAddress the client's IP address
 	 * @param remotePort the client's port
 	 * @param state where it starts: waiting for a worker, or served at once
+	 * @param listener the listener that accepted it (clear text or TLS)
 	 * @param handle how to close or drain it later
 	 * @return the tracked connection, or {@code null} when it must be refused (already counted)
 	 */
 	public @Nullable TrackedConnection admit(String id, String remoteAddress, int remotePort, ConnectionState state,
-			ConnectionHandle handle) {
-		TrackedConnection connection = new TrackedConnection(id, remoteAddress, remotePort, state, handle, this);
+			Listener listener, ConnectionHandle handle) {
+		TrackedConnection connection = new TrackedConnection(id, remoteAddress, remotePort, state, listener, handle,
+				this);
 		// Two listeners (clear text and TLS) accept on two threads: the check and the insert go
 		// together, so that the limit holds exactly. Uncontended with one listener; closes, which
 		// only make room, take no lock.
@@ -181,6 +178,7 @@ public class ConnectionRegistry {
 			this.connections.put(id, connection);
 		}
 		this.accepted.increment();
+		this.acceptedOn.get(listener).increment();
 		return connection;
 	}
 
@@ -224,7 +222,6 @@ public class ConnectionRegistry {
 				this.waiting.decrementAndGet();
 			}
 			releaseClient(connection.getRemoteAddress());
-			this.closed.increment();
 			// A socket closed under its pipeline without an ending (the factory's own stop) was
 			// lost to it.
 			Ending ending = connection.getEnding();
@@ -253,16 +250,6 @@ public class ConnectionRegistry {
 	/** A client stopped reading its replies for {@code echo.write-timeout} and was closed. */
 	public void writeTimedOut() {
 		this.writeTimeouts.increment();
-	}
-
-	/**
-	 * An admitted connection came through this listener (clear text or TLS).
-	 * @param connection the connection just admitted
-	 * @param listener its listener
-	 */
-	public void acceptedOn(TrackedConnection connection, Listener listener) {
-		connection.setListener(listener);
-		this.acceptedOn.get(listener).increment();
 	}
 
 	/** Connections taken on through this listener since start. */
@@ -343,7 +330,7 @@ public class ConnectionRegistry {
 	}
 
 	public long closed() {
-		return this.closed.sum();
+		return sum(this.closedBy);
 	}
 
 	/**
@@ -362,7 +349,15 @@ public class ConnectionRegistry {
 
 	/** Refusals for every reason together. */
 	public long rejected() {
-		return this.rejected.values().stream().mapToLong(LongAdder::sum).sum();
+		return sum(this.rejected);
+	}
+
+	private static long sum(Map<?, LongAdder> counters) {
+		long sum = 0;
+		for (LongAdder counter : counters.values()) {
+			sum += counter.sum();
+		}
+		return sum;
 	}
 
 	/** {@code echo.max-connections}. */

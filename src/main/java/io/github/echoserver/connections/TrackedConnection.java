@@ -34,7 +34,7 @@ public final class TrackedConnection {
 	/** When the unfinished line now held began, or 0 when no line is unfinished. */
 	private volatile long lineStartedMillis;
 
-	private volatile Listener listener = Listener.PLAIN;
+	private final Listener listener;
 
 	/** When the TLS handshake in progress began, or 0 when none is (not started, or done). */
 	private volatile long handshakeStartedMillis;
@@ -50,12 +50,13 @@ public final class TrackedConnection {
 
 	private final AtomicLong bytesOut = new AtomicLong();
 
-	TrackedConnection(String id, String remoteAddress, int remotePort, ConnectionState state,
+	TrackedConnection(String id, String remoteAddress, int remotePort, ConnectionState state, Listener listener,
 			ConnectionHandle handle, ConnectionRegistry registry) {
 		this.id = id;
 		this.remoteAddress = remoteAddress;
 		this.remotePort = remotePort;
 		this.state = state;
+		this.listener = listener;
 		this.handle = handle;
 		this.registry = registry;
 		this.lastActivityMillis = System.currentTimeMillis();
@@ -178,10 +179,6 @@ public final class TrackedConnection {
 
 	long getLineStartedMillis() {
 		return this.lineStartedMillis;
-	}
-
-	void setListener(Listener listener) {
-		this.listener = listener;
 	}
 
 	long getHandshakeStartedMillis() {

@@ -9,6 +9,7 @@ import io.github.echoserver.connections.ConnectionHandle;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.connections.Ending;
+import io.github.echoserver.connections.Listener;
 import io.github.echoserver.connections.RejectionReason;
 import io.github.echoserver.connections.TrackedConnection;
 
@@ -70,10 +71,11 @@ public final class Admission {
 	 * @param address the client's address, as the preamble settled it
 	 * @param port the client's port
 	 * @param state waiting for a worker, or served from the start
+	 * @param listener the listener that accepted it
 	 * @param handle how the registry, the timeouts and the drain reach the connection
 	 * @return the tracked connection, or the ending that refuses it
 	 */
-	Decision admit(String connectionId, InetAddress address, int port, ConnectionState state,
+	Decision admit(String connectionId, InetAddress address, int port, ConnectionState state, Listener listener,
 			ConnectionHandle handle) {
 		String rule = this.access.refusal(address);
 		if (rule != null) {
@@ -89,7 +91,7 @@ public final class Admission {
 					client + ":" + port);
 			return PER_CLIENT;
 		}
-		TrackedConnection admitted = this.registry.admit(connectionId, client, port, state, handle);
+		TrackedConnection admitted = this.registry.admit(connectionId, client, port, state, listener, handle);
 		if (admitted == null) {
 			this.registry.releaseClient(client);
 			return TOO_MANY;

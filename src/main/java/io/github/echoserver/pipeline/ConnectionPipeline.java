@@ -130,12 +130,9 @@ public final class ConnectionPipeline {
 	 */
 	public @Nullable Ending admit(InetAddress remoteAddress, int remotePort, ConnectionState state,
 			ConnectionHandle handle) {
-		Admission.Decision decision = this.admission.admit(this.connectionId, remoteAddress, remotePort, state, handle);
-		TrackedConnection admitted = decision.admitted();
-		this.tracked = admitted;
-		if (admitted != null) {
-			this.registry.acceptedOn(admitted, this.listenerKind);
-		}
+		Admission.Decision decision = this.admission.admit(this.connectionId, remoteAddress, remotePort, state,
+				this.listenerKind, handle);
+		this.tracked = decision.admitted();
 		return decision.refusal();
 	}
 

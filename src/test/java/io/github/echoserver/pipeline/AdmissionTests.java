@@ -17,6 +17,7 @@ import io.github.echoserver.connections.ConnectionHandle;
 import io.github.echoserver.connections.ConnectionRegistry;
 import io.github.echoserver.connections.ConnectionState;
 import io.github.echoserver.connections.Ending;
+import io.github.echoserver.connections.Listener;
 import io.github.echoserver.connections.RejectionReason;
 
 import static io.github.echoserver.pipeline.AccessListTests.access;
@@ -42,7 +43,8 @@ class AdmissionTests {
 		Admission admission = new Admission(access(List.of("10.0.0.0/8"), List.of("10.9.0.0/16")), registry, this.log);
 		assertThat(admit(admission, "10.1.0.1")).isNull();
 		// Full overall now, and 10.1.0.1 has its one connection, yet the refusals are the access list's.
-		assertThat(admission.admit(nextId(), address("10.9.0.1"), 4000, ConnectionState.SERVING, new NoHandle())
+		assertThat(admission
+			.admit(nextId(), address("10.9.0.1"), 4000, ConnectionState.SERVING, Listener.PLAIN, new NoHandle())
 			.refusal()).isEqualTo(Ending.DENIED);
 		assertThat(admit(admission, "11.0.0.1")).isEqualTo(Ending.DENIED);
 		assertThat(registry.rejected(RejectionReason.DENIED)).isEqualTo(2);
@@ -58,7 +60,8 @@ class AdmissionTests {
 		ConnectionRegistry registry = new ConnectionRegistry(10);
 		Admission admission = new Admission(access(List.of("10.0.0.0/8"), List.of()), registry, this.log);
 		assertThat(admit(admission, "10.1.2.3")).isNull();
-		assertThat(admission.admit(nextId(), address("192.0.2.7"), 4000, ConnectionState.SERVING, new NoHandle())
+		assertThat(admission
+			.admit(nextId(), address("192.0.2.7"), 4000, ConnectionState.SERVING, Listener.PLAIN, new NoHandle())
 			.refusal()).isEqualTo(Ending.DENIED);
 		assertThat(registry.rejected(RejectionReason.DENIED)).isEqualTo(1);
 		assertThat(this.lines).containsExactly("Refused a connection not in echo.access.allow: 192.0.2.7:4000");
@@ -98,8 +101,9 @@ class AdmissionTests {
 		ConnectionRegistry registry = new ConnectionRegistry(10, 1);
 		Admission admission = new Admission(access(List.of(), List.of()), registry, this.log);
 		String id = nextId();
-		assertThat(admission.admit(id, address("10.0.0.1"), 4000, ConnectionState.WAITING, new NoHandle()).refusal())
-			.isNull();
+		assertThat(admission
+			.admit(id, address("10.0.0.1"), 4000, ConnectionState.WAITING, Listener.PLAIN, new NoHandle())
+			.refusal()).isNull();
 		assertThat(admit(admission, "10.0.0.1")).isEqualTo(Ending.PER_CLIENT_LIMIT);
 		registry.refuse(id, RejectionReason.POOL_FULL);
 		assertThat(registry.clientAddresses()).isZero();
@@ -158,7 +162,7 @@ class AdmissionTests {
 
 	private Ending admit(Admission admission, String address) throws UnknownHostException {
 		return admission.admit(nextId(), InetAddress.getByName(address), 40000 + this.ids, ConnectionState.SERVING,
-				new NoHandle()).refusal();
+				Listener.PLAIN, new NoHandle()).refusal();
 	}
 
 	private String nextId() {

@@ -93,11 +93,7 @@ class LinesPerConnectionTests {
 				"echo.pool.queue-capacity=64", "echo.lines-per-connection=1")) {
 			List<EchoClient> clients = new ArrayList<>();
 			try {
-				for (int i = 0; i < CLIENTS; i++) {
-					EchoClient client = server.connect();
-					clients.add(client);
-					client.sendLine("request " + i);
-				}
+				connectSendingOneLineEach(server, clients);
 				for (int i = 0; i < CLIENTS; i++) {
 					assertThat(text(clients.get(i).readToEnd())).isEqualTo(PREFIX + "request " + i + "\r\n");
 				}
@@ -132,11 +128,7 @@ class LinesPerConnectionTests {
 				"echo.pool.queue-capacity=64")) {
 			List<EchoClient> clients = new ArrayList<>();
 			try {
-				for (int i = 0; i < CLIENTS; i++) {
-					EchoClient client = server.connect();
-					clients.add(client);
-					client.sendLine("request " + i);
-				}
+				connectSendingOneLineEach(server, clients);
 				assertThat(clients.get(0).readLine()).isEqualTo(PREFIX + "request 0");
 				assertThat(clients.get(1).readLine()).isEqualTo(PREFIX + "request 1");
 				await().atMost(WAIT).untilAsserted(() -> {
@@ -182,6 +174,15 @@ class LinesPerConnectionTests {
 					.isEqualTo(PROCESS_CLIENTS);
 				assertThat(sumOf(scrape, "echo_lines_dropped_total", "process=")).isEqualTo(2 * PROCESS_CLIENTS);
 			});
+		}
+	}
+
+	/** {@link #CLIENTS} clients, each sent {@code request <i>} once connected, into {@code clients}. */
+	private static void connectSendingOneLineEach(RunningServer server, List<EchoClient> clients) {
+		for (int i = 0; i < CLIENTS; i++) {
+			EchoClient client = server.connect();
+			clients.add(client);
+			client.sendLine("request " + i);
 		}
 	}
 
