@@ -274,7 +274,8 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 			}
 			this.undecoded = null;
 		}
-		if (secured != null && secured.hasInput() && this.pending == null && !this.pipeline.isEnded()) {
+		// The lines resumed cannot add or drop records: only an ending drops them, tested here.
+		if (records && this.pending == null && !this.pipeline.isEnded()) {
 			ByteBuffer net = secured.networkIn();
 			net.flip();
 			unwrapRecords(secured, net, LINES_PER_TURN);
