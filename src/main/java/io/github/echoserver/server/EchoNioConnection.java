@@ -107,7 +107,7 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 	 * @param engine a server-mode engine that has not begun its handshake
 	 */
 	void secure(SSLEngine engine) {
-		this.tls = new NioTls(engine, this.loop, this.pipeline);
+		this.tls = new NioTls(engine, this.loop, this.pipeline, this::sendNetwork);
 		this.pipeline.handshakeStarted();
 	}
 
@@ -212,7 +212,7 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 			ByteBuffer plain = secured.plainIn();
 			NioTls.Inbound inbound;
 			try {
-				inbound = secured.unwrap(net, plain, this::sendNetwork);
+				inbound = secured.unwrap(net, plain);
 			}
 			catch (SSLException ex) {
 				secured.failed(ex);
@@ -274,7 +274,8 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 			}
 			this.undecoded = null;
 		}
-		if (secured != null && secured.hasInput() && this.pending == null && !this.pipeline.isEnded()) {
+		// The lines resumed cannot add or drop records: only an ending drops them, tested here.
+		if (records && this.pending == null && !this.pipeline.isEnded()) {
 			ByteBuffer net = secured.networkIn();
 			net.flip();
 			unwrapRecords(secured, net, LINES_PER_TURN);
@@ -345,7 +346,7 @@ final class EchoNioConnection extends TcpConnectionSupport implements Connection
 			if (secured != null) {
 				// Before the handshake has completed only an ending's line can come: it cannot go.
 				if (secured.isEstablished()) {
-					secured.wrap(bytes, this::sendNetwork);
+					secured.wrap(bytes);
 				}
 			}
 			else if (!this.silent) {

@@ -75,6 +75,9 @@ final class NioTls {
 
 	private final ConnectionPipeline pipeline;
 
+	/** The connection's socket, in order: the handshake's messages and the records of its replies. */
+	private final Wire wire;
+
 	/** Bytes read and not unwrapped yet: part of a record, or records left for a later turn. */
 	private @Nullable ByteBuffer unread;
 
@@ -83,10 +86,11 @@ final class NioTls {
 
 	private boolean established;
 
-	NioTls(SSLEngine engine, EventLoop loop, ConnectionPipeline pipeline) {
+	NioTls(SSLEngine engine, EventLoop loop, ConnectionPipeline pipeline, Wire wire) {
 		this.engine = engine;
 		this.loop = loop;
 		this.pipeline = pipeline;
+		this.wire = wire;
 	}
 
 	/** Whether the handshake has completed: plaintext may go out. */
@@ -157,12 +161,11 @@ final class NioTls {
 	 * pipeline. One pass over every record the read brought.
 	 * @param net network bytes, from its position to its limit; its position moves past what is unwrapped
 	 * @param plain where the plaintext goes
-	 * @param wire where the handshake's messages go
 	 * @return why the pass stopped
 	 * @throws SSLException when the client's bytes are not acceptable TLS (see {@link #failed})
 	 * @throws IOException when a write fails
 	 */
-	Inbound unwrap(ByteBuffer net, ByteBuffer plain, Wire wire) throws IOException {
+	Inbound unwrap(ByteBuffer net, ByteBuffer plain) throws IOException {
 		if (net.hasRemaining()) {
 			this.started = true;
 		}
@@ -174,7 +177,7 @@ final class NioTls {
 				continue;
 			}
 			if (status == HandshakeStatus.NEED_WRAP) {
-				Inbound stop = wrapHandshake(wire);
+				Inbound stop = wrapHandshake();
 				if (stop != null) {
 					return stop;
 				}
@@ -216,7 +219,7 @@ final class NioTls {
 	 * @return null to go on, {@link Inbound#BLOCKED} when the socket did not take them all, or
 	 * {@link Inbound#CLOSED} when the engine has closed
 	 */
-	private @Nullable Inbound wrapHandshake(Wire wire) throws IOException {
+	private @Nullable Inbound wrapHandshake() throws IOException {
 		TlsBuffers buffers = buffers();
 		ByteBuffer out = buffers.networkOut();
 		out.clear();
@@ -226,7 +229,7 @@ final class NioTls {
 		while (status == HandshakeStatus.NEED_WRAP) {
 			if (out.remaining() < buffers.packetSize()) {
 				out.flip();
-				written = wire.send(out) && written;
+				written = this.wire.send(out) && written;
 				out.clear();
 			}
 			SSLEngineResult result = this.engine.wrap(NOTHING, out);
@@ -251,7 +254,7 @@ final class NioTls {
 		}
 		out.flip();
 		if (out.hasRemaining()) {
-			written = wire.send(out) && written;
+			written = this.wire.send(out) && written;
 		}
 		return closed ? Inbound.CLOSED : written ? null : Inbound.BLOCKED;
 	}
@@ -307,10 +310,9 @@ final class NioTls {
 	 * Wrap plaintext into records and send them, a network buffer at a time (one for a flush of
 	 * the reply batch). Only once established: nothing goes out in clear text.
 	 * @param plain the replies, from its position to its limit
-	 * @param wire where the records go
 	 * @throws IOException when the engine fails (it has closed) or a write fails
 	 */
-	void wrap(ByteBuffer plain, Wire wire) throws IOException {
+	void wrap(ByteBuffer plain) throws IOException {
 		TlsBuffers buffers = buffers();
 		ByteBuffer out = buffers.networkOut();
 		while (plain.hasRemaining()) {
@@ -323,7 +325,7 @@ final class NioTls {
 			}
 			out.flip();
 			if (out.hasRemaining()) {
-				wire.send(out);
+				this.wire.send(out);
 			}
 			if (status != SSLEngineResult.Status.OK || plain.remaining() == before) {
 				// Closed outbound: what is left cannot go.
