@@ -110,6 +110,16 @@ public record EchoDescriptor(String mode, String io, String framing, int linesPe
 	 * @param timeout not completed within {@code echo.ssl.handshake-timeout}
 	 */
 	public record Handshakes(long ok, long failed, long timeout) {
+
+		/** The count of one result, e.g. for its {@code echo.tls.handshakes} meter. */
+		public long of(HandshakeResult result) {
+			return switch (result) {
+				case OK -> this.ok;
+				case FAILED -> this.failed;
+				case TIMEOUT -> this.timeout;
+			};
+		}
+
 	}
 
 	/**

@@ -162,8 +162,8 @@ final class TlsClient {
 	}
 
 	/**
-	 * A trust manager of a client: it judges servers only. Extends the extended manager so that
-	 * the JDK does not wrap it in checks of its own.
+	 * A trust manager of a client: it judges servers only, the same way whatever the transport.
+	 * Extends the extended manager so that the JDK does not wrap it in checks of its own.
 	 */
 	private abstract static class ServerTrust extends X509ExtendedTrustManager {
 
@@ -182,6 +182,18 @@ final class TlsClient {
 		public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
 				throws CertificateException {
 			checkClientTrusted(chain, authType);
+		}
+
+		@Override
+		public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+				throws CertificateException {
+			checkServerTrusted(chain, authType);
+		}
+
+		@Override
+		public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+				throws CertificateException {
+			checkServerTrusted(chain, authType);
 		}
 
 	}
@@ -215,18 +227,6 @@ final class TlsClient {
 		}
 
 		@Override
-		public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-				throws CertificateException {
-			checkServerTrusted(chain, authType);
-		}
-
-		@Override
-		public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-				throws CertificateException {
-			checkServerTrusted(chain, authType);
-		}
-
-		@Override
 		public X509Certificate[] getAcceptedIssuers() {
 			return this.pkix.getAcceptedIssuers();
 		}
@@ -242,16 +242,6 @@ final class TlsClient {
 		@Override
 		public void checkServerTrusted(X509Certificate[] chain, String authType) {
 			// any server: the command said so, and warned
-		}
-
-		@Override
-		public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-			// any server
-		}
-
-		@Override
-		public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-			// any server
 		}
 
 		@Override

@@ -11,6 +11,8 @@ import io.github.echoserver.admin.EchoDescriptor;
 import io.github.echoserver.admin.EchoMeter;
 import io.github.echoserver.connections.Ending;
 import io.github.echoserver.connections.ErrorType;
+import io.github.echoserver.connections.HandshakeResult;
+import io.github.echoserver.connections.Listener;
 import io.github.echoserver.connections.RejectionReason;
 
 /**
@@ -53,25 +55,27 @@ class WorkerMetrics implements MeterBinder {
 				EchoMeter.ERRORS.register(meters, worker, (it) -> it.counters().errors().getOrDefault(type.tag(), 0L),
 						process.and("type", type.tag()));
 			}
-			register(meters, EchoMeter.LISTENER_CONNECTIONS, worker, process.and("listener", "tls"),
-					(view) -> (view.tls() != null) ? view.tls().active() : 0);
-			register(meters, EchoMeter.LISTENER_CONNECTIONS, worker, process.and("listener", "plain"),
-					(view) -> view.connections().active() - ((view.tls() != null) ? view.tls().active() : 0));
-			register(meters, EchoMeter.LISTENER_ACCEPTED, worker, process.and("listener", "tls"),
-					(view) -> (view.tls() != null) ? view.tls().accepted() : 0);
-			register(meters, EchoMeter.LISTENER_ACCEPTED, worker, process.and("listener", "plain"),
-					(view) -> view.connections().accepted() - ((view.tls() != null) ? view.tls().accepted() : 0));
-			register(meters, EchoMeter.TLS_HANDSHAKES, worker, process.and("result", "ok"),
-					(view) -> (view.tls() != null) ? view.tls().handshakes().ok() : 0);
-			register(meters, EchoMeter.TLS_HANDSHAKES, worker, process.and("result", "failed"),
-					(view) -> (view.tls() != null) ? view.tls().handshakes().failed() : 0);
-			register(meters, EchoMeter.TLS_HANDSHAKES, worker, process.and("result", "timeout"),
-					(view) -> (view.tls() != null) ? view.tls().handshakes().timeout() : 0);
+			for (Listener listener : Listener.values()) {
+				Tags tag = process.and("listener", listener.value());
+				register(meters, EchoMeter.LISTENER_CONNECTIONS, worker, tag, (view) -> share(listener,
+						view.connections().active(), (view.tls() != null) ? view.tls().active() : 0));
+				register(meters, EchoMeter.LISTENER_ACCEPTED, worker, tag, (view) -> share(listener,
+						view.connections().accepted(), (view.tls() != null) ? view.tls().accepted() : 0));
+			}
+			for (HandshakeResult result : HandshakeResult.values()) {
+				register(meters, EchoMeter.TLS_HANDSHAKES, worker, process.and("result", result.tag()),
+						(view) -> (view.tls() != null) ? view.tls().handshakes().of(result) : 0);
+			}
 			FunctionCounter.builder("echo.processes.restarts", worker, Worker::restarts)
 				.description("Worker processes restarted after they died")
 				.tags(process)
 				.register(meters);
 		}
+	}
+
+	/** A listener's share of a worker's figure: the TLS connections' own, the rest for clear text. */
+	private static long share(Listener listener, long all, long tls) {
+		return (listener == Listener.TLS) ? tls : all - tls;
 	}
 
 	/** One of the worker's figures from its last answer; a worker that has not answered since its start counts nothing yet. */

@@ -91,11 +91,11 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	 */
 	private volatile boolean writesDropped;
 
-	/** With TLS, the layer the worker put over the socket; reads and writes go through it once handshaken. */
+	/**
+	 * With TLS, the layer the worker put over the socket, set once its handshake has completed:
+	 * only then may anything be written, and reads and writes go through it.
+	 */
 	private volatile @Nullable SSLSocket tlsSocket;
-
-	/** With TLS, whether the handshake has completed: only then may anything be written. */
-	private volatile boolean handshaken;
 
 	EchoNetConnection(Socket socket, @Nullable ApplicationEventPublisher publisher, @Nullable String factoryName,
 			PipelineFactory pipelines, @Nullable ServerTls tls) {
@@ -163,12 +163,11 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 				return false;
 			}
 			SSLSocket layered = serverTls.layer(this.socket, new byte[] { (byte) first });
-			this.tlsSocket = layered;
 			layered.startHandshake();
 			if (this.pipeline.isEnded()) {
 				return false;
 			}
-			this.handshaken = true;
+			this.tlsSocket = layered;
 			this.pipeline.handshakeCompleted(TlsDetails.of(layered.getSession()));
 			return true;
 		}
@@ -309,7 +308,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 			}
 			else {
 				SSLSocket layered = this.tlsSocket;
-				if (layered == null || !this.handshaken) {
+				if (layered == null) {
 					return null;
 				}
 				raw = layered.getOutputStream();
@@ -348,7 +347,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	 */
 	private void sayCloseNotify() {
 		SSLSocket layered = this.tlsSocket;
-		if (layered == null || !this.handshaken || this.writesDropped || !this.writeLock.tryLock()) {
+		if (layered == null || this.writesDropped || !this.writeLock.tryLock()) {
 			return;
 		}
 		try {
@@ -368,7 +367,7 @@ final class EchoNetConnection extends TcpNetConnection implements ConnectionHand
 	@Override
 	public @Nullable SSLSession getSslSession() {
 		SSLSocket layered = this.tlsSocket;
-		return (layered != null && this.handshaken) ? layered.getSession() : null;
+		return (layered != null) ? layered.getSession() : null;
 	}
 
 	/** Frames reach the listener from the pipeline; this connection has no message to read back. */

@@ -62,9 +62,6 @@ public class ServerStatus {
 		this.factory = factory;
 		this.tlsFactory = tlsFactory;
 		this.tls = tls;
-		if (tlsFactory == null) {
-			this.tlsListening.complete(0);
-		}
 		this.acceptFailures = acceptFailures;
 		this.name = name;
 	}
@@ -78,10 +75,9 @@ public class ServerStatus {
 			return;
 		}
 		this.since = Instant.now();
-		boolean tlsHere = this.tls != null && this.tlsFactory == null;
 		logger.info(this.name + " listening on " + this.properties.address() + ":" + event.getPort() + " (mode="
 				+ this.properties.mode().value() + ", io=" + this.properties.io().value() + ", framing="
-				+ this.properties.framing().value() + (tlsHere ? ", " + describeTls() : "") + ")");
+				+ this.properties.framing().value() + (isTlsOnly() ? ", " + describeTls() : "") + ")");
 		this.listening.complete(event.getPort());
 		DescriptorLimit.check(this.properties.maxConnections());
 	}

@@ -101,20 +101,6 @@ public final class ServerTls {
 	}
 
 	/**
-	 * TLS over an accepted socket, from the current context; closing it closes the socket.
-	 * @param accepted the connection as accepted
-	 * @return a server-mode socket that has not begun its handshake
-	 * @throws IOException when the socket cannot be layered (it was closed)
-	 */
-	public SSLSocket layer(Socket accepted) throws IOException {
-		Context context = this.current;
-		SSLSocket socket = (SSLSocket) context.sslContext()
-			.getSocketFactory()
-			.createSocket(accepted, accepted.getInetAddress().getHostAddress(), accepted.getPort(), true);
-		return serverMode(context, socket);
-	}
-
-	/**
 	 * TLS over an accepted socket of which the first bytes have been read already (to tell a
 	 * client that leaves without a byte from a handshake that fails); closing it closes the socket.
 	 * @param accepted the connection as accepted
@@ -134,11 +120,6 @@ public final class ServerTls {
 		socket.setUseClientMode(false);
 		socket.setSSLParameters(parameters(context, socket.getSSLParameters()));
 		return socket;
-	}
-
-	/** The bundle's current SSL context, for code that builds its own sockets or engines. */
-	public SSLContext sslContext() {
-		return this.current.sslContext();
 	}
 
 	/** {@code echo.ssl.bundle}. */

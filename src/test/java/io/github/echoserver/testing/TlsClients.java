@@ -3,16 +3,22 @@ package io.github.echoserver.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 import org.jspecify.annotations.Nullable;
 
@@ -54,7 +60,7 @@ public final class TlsClients {
 
 	/** A client context that trusts the test CA ({@code ca.pem}) and presents no certificate. */
 	public static SSLContext trustingTestCa() {
-		return context(null);
+		return context("ca", null);
 	}
 
 	/**
@@ -64,16 +70,38 @@ public final class TlsClients {
 	 * @return the context
 	 */
 	public static SSLContext presenting(String name) {
-		return context(name);
+		return context("ca", name);
 	}
 
-	private static SSLContext context(@Nullable String clientCertificate) {
+	/**
+	 * A client context from the test material. The client certificate is presented whatever
+	 * CAs the server names in its request: the JDK would otherwise send none from another CA,
+	 * and the server would never see a foreign certificate.
+	 * @param trustedCa the CA file the client trusts, e.g. {@code ca} for {@code tls/ca.pem}
+	 * @param clientCertificate the certificate (and key) it presents, e.g. {@code client}, or null for none
+	 * @return the context
+	 */
+	public static SSLContext context(String trustedCa, @Nullable String clientCertificate) {
 		PemSslStoreDetails keyStore = (clientCertificate != null)
 				? PemSslStoreDetails.forCertificate(RESOURCES + clientCertificate + ".pem")
 					.withPrivateKey(RESOURCES + clientCertificate + ".key")
 				: null;
-		PemSslStoreDetails trustStore = PemSslStoreDetails.forCertificate(RESOURCES + "ca.pem");
-		return SslBundle.of(new PemSslStoreBundle(keyStore, trustStore)).createSslContext();
+		PemSslStoreDetails trustStore = PemSslStoreDetails.forCertificate(RESOURCES + trustedCa + ".pem");
+		SslBundle bundle = SslBundle.of(new PemSslStoreBundle(keyStore, trustStore));
+		KeyManager[] keyManagers = bundle.getManagers().getKeyManagers();
+		for (int i = 0; i < keyManagers.length; i++) {
+			if (keyManagers[i] instanceof X509ExtendedKeyManager manager) {
+				keyManagers[i] = new PresentingAnyway(manager);
+			}
+		}
+		try {
+			SSLContext context = SSLContext.getInstance(SslBundle.DEFAULT_PROTOCOL);
+			context.init(keyManagers, bundle.getManagers().getTrustManagers(), null);
+			return context;
+		}
+		catch (GeneralSecurityException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	/**
@@ -108,9 +136,21 @@ public final class TlsClients {
 	 * @throws UncheckedIOException when the connection or the handshake fails
 	 */
 	public static EchoClient connect(int port, SSLContext context, String... protocols) {
+		return connect(port, context, 0, protocols);
+	}
+
+	/**
+	 * Connect with TLS and complete the handshake, with a receive buffer of
+	 * {@code receiveBufferSize} (set before the connect, so that the window offered to the server
+	 * is that small), or the system's for 0.
+	 */
+	static EchoClient connect(int port, SSLContext context, int receiveBufferSize, String... protocols) {
 		SSLSocket socket = null;
 		try {
 			socket = (SSLSocket) context.getSocketFactory().createSocket();
+			if (receiveBufferSize > 0) {
+				socket.setReceiveBufferSize(receiveBufferSize);
+			}
 			socket.setSoTimeout((int) EchoClient.READ_TIMEOUT.toMillis());
 			socket.setTcpNoDelay(true);
 			SSLParameters parameters = socket.getSSLParameters();
@@ -181,6 +221,52 @@ public final class TlsClients {
 				// A failed test client: nothing to do.
 			}
 		}
+	}
+
+	/** A key manager that offers its certificate to any server that asks for one. */
+	private static final class PresentingAnyway extends X509ExtendedKeyManager {
+
+		private final X509ExtendedKeyManager manager;
+
+		PresentingAnyway(X509ExtendedKeyManager manager) {
+			this.manager = manager;
+		}
+
+		@Override
+		public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+			return this.manager.chooseEngineClientAlias(keyType, null, engine);
+		}
+
+		@Override
+		public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+			return this.manager.chooseClientAlias(keyType, null, socket);
+		}
+
+		@Override
+		public String[] getClientAliases(String keyType, Principal[] issuers) {
+			return this.manager.getClientAliases(keyType, null);
+		}
+
+		@Override
+		public String[] getServerAliases(String keyType, Principal[] issuers) {
+			return this.manager.getServerAliases(keyType, issuers);
+		}
+
+		@Override
+		public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+			return this.manager.chooseServerAlias(keyType, issuers, socket);
+		}
+
+		@Override
+		public X509Certificate[] getCertificateChain(String alias) {
+			return this.manager.getCertificateChain(alias);
+		}
+
+		@Override
+		public PrivateKey getPrivateKey(String alias) {
+			return this.manager.getPrivateKey(alias);
+		}
+
 	}
 
 }

@@ -47,7 +47,7 @@ public final class TlsEngineClient implements AutoCloseable {
 
 	/** Connect to 127.0.0.1:{@code port} trusting the test CA, and handshake. */
 	public static TlsEngineClient connect(int port) {
-		return connect(port, TlsLineClient.context("ca", null));
+		return connect(port, TlsClients.trustingTestCa());
 	}
 
 	/** Connect to 127.0.0.1:{@code port} and handshake. */
